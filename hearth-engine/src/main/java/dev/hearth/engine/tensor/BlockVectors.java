@@ -10,6 +10,9 @@ import jdk.incubator.vector.VectorSpecies;
  * Vector shapes shared by the 32-value block dots. Half a block (16 values) is one 128-bit byte vector; widened to
  * int16 it is one 256-bit short vector; its 16 products go to float in {@link #PARTS} pieces of the preferred float
  * width (one piece with AVX-512, two with AVX2), capped at 512 bits so a piece never holds more than 16 lanes.
+ * <p>
+ * High nibbles are taken with a 16-bit lane shift and a byte mask: x86 has no byte shift, and the Vector API's
+ * byte LSHR costs widen/shift/narrow shuffles (about 15% of a block dot).
  */
 final class BlockVectors {
     private BlockVectors() {}

@@ -86,7 +86,8 @@ public final class Q4_0 implements BlockFormat {
             FloatVector d = FloatVector.broadcast(FS, fp16(w, wb) * fp16(x, xb));
             ByteVector q = ByteVector.fromMemorySegment(B16, w, wb + 2, ByteOrder.LITTLE_ENDIAN);
             ByteVector lo = q.and((byte) 0x0F).sub((byte) 8);
-            ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).sub((byte) 8);
+            ByteVector hi = q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
+                    .and((byte) 0x0F).sub((byte) 8);
             ByteVector y0 = ByteVector.fromMemorySegment(B16, x, xb + 2, ByteOrder.LITTLE_ENDIAN);
             ByteVector y1 = ByteVector.fromMemorySegment(B16, x, xb + 18, ByteOrder.LITTLE_ENDIAN);
             ShortVector p = ((ShortVector) lo.convertShape(VectorOperators.B2S, S16, 0))

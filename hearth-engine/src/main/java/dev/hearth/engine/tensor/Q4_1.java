@@ -89,7 +89,8 @@ public final class Q4_1 implements BlockFormat {
             mins += fp16(w, wb + 2) * fp16(x, xb + 2);
             ByteVector q = ByteVector.fromMemorySegment(B16, w, wb + 4, ByteOrder.LITTLE_ENDIAN);
             ByteVector lo = q.and((byte) 0x0F);
-            ByteVector hi = q.lanewise(VectorOperators.LSHR, 4);
+            ByteVector hi = q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
+                    .and((byte) 0x0F);
             ByteVector y0 = ByteVector.fromMemorySegment(B16, x, xb + 4, ByteOrder.LITTLE_ENDIAN);
             ByteVector y1 = ByteVector.fromMemorySegment(B16, x, xb + 20, ByteOrder.LITTLE_ENDIAN);
             ShortVector p = ((ShortVector) lo.convertShape(VectorOperators.B2S, S16, 0))

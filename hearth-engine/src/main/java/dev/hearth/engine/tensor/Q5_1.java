@@ -94,7 +94,8 @@ public final class Q5_1 implements BlockFormat {
             int qh = w.get(INT_LE, wb + 4);
             ByteVector q = ByteVector.fromMemorySegment(B16, w, wb + 8, ByteOrder.LITTLE_ENDIAN);
             ShortVector lo = (ShortVector) q.and((byte) 0x0F).convertShape(VectorOperators.B2S, S16, 0);
-            ShortVector hi = (ShortVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.B2S, S16, 0);
+            ShortVector hi = (ShortVector) q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
+                    .and((byte) 0x0F).convertShape(VectorOperators.B2S, S16, 0);
             lo = lo.lanewise(VectorOperators.OR, (short) 16, BIT16.and((short) qh).compare(VectorOperators.NE, 0));
             hi = hi.lanewise(VectorOperators.OR, (short) 16, BIT16.and((short) (qh >>> 16)).compare(VectorOperators.NE, 0));
             ShortVector p = lo.mul((ShortVector) ByteVector.fromMemorySegment(B16, x, xb + 4, ByteOrder.LITTLE_ENDIAN)

@@ -45,7 +45,7 @@ class VectorDotTest {
     }
 
     @ParameterizedTest
-    @EnumSource(names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "IQ4_NL", "BF16", "F32"})
+    @EnumSource(names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "IQ4_NL", "F16", "BF16", "F32"})
     void vectorDotIsExactOnIntegerData(GgmlType type) {
         // With scales 1 and small integer values every partial sum is exact, so both paths must agree exactly.
         BlockFormat fmt = BlockFormat.of(type);
@@ -92,6 +92,9 @@ class VectorDotTest {
         switch (type) {
             case F32 -> {
                 for (int i = 0; i < n; i++) s.set(FLOAT_LE, 4L * i, rnd.nextInt(-50, 51));
+            }
+            case F16 -> {
+                for (int i = 0; i < n; i++) s.set(SHORT_LE, 2L * i, Float.floatToFloat16(rnd.nextInt(-50, 51)));
             }
             case BF16 -> {
                 for (int i = 0; i < n; i++) s.set(SHORT_LE, 2L * i, HalfFloats.floatToBf16(rnd.nextInt(-50, 51)));
