@@ -12,6 +12,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -62,6 +63,8 @@ public final class GgufFile implements AutoCloseable {
 
     /** Opens and validates a GGUF file. The mapping lives until {@link #close()}. */
     public static GgufFile open(Path path) throws IOException {
+        // mapping a directory fails with a bare "No such device": say what it is instead
+        if (Files.isDirectory(path)) throw new GgufFormatException(path + ": is a directory, not a GGUF file");
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
@@ -189,6 +192,20 @@ public final class GgufFile implements AutoCloseable {
     public Map<String, GgufTensor> tensors() { return tensors; }
 
     public GgufTensor tensor(String name) { return tensors.get(name); }
+
+    /** Number of weights: the element count summed over all tensors. */
+    public long parameterCount() {
+        long n = 0;
+        for (GgufTensor t : tensors.values()) n += t.elementCount();
+        return n;
+    }
+
+    /** Bytes of tensor data, padding excluded. */
+    public long tensorBytes() {
+        long n = 0;
+        for (GgufTensor t : tensors.values()) n += t.byteSize();
+        return n;
+    }
 
     public boolean has(String key) { return metadata.containsKey(key); }
 

@@ -284,7 +284,8 @@ class GgufCorruptionTest {
 
     @Test
     void directoryOrMissingFile() {
-        assertThrows(IOException.class, () -> GgufFile.open(tmp).close());
+        GgufFormatException dir = assertThrows(GgufFormatException.class, () -> GgufFile.open(tmp).close());
+        assertEquals(tmp + ": is a directory, not a GGUF file", dir.getMessage());
         assertThrows(IOException.class, () -> GgufFile.open(tmp.resolve("nope.gguf")).close());
     }
 }
