@@ -35,7 +35,10 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         // slf4j-simple reads its level when the first logger is made, which is below: set it before.
-        if (verbose) System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
+        if (verbose) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
+            System.setProperty("org.slf4j.simpleLogger.log.io.javalin.Javalin", "info");
+        }
         HearthServer server = new HearthServer(model).start(host, port);
         try {
             server.load();

@@ -8,8 +8,11 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import io.javalin.json.JavalinJackson;
+import io.javalin.util.JavalinBindException;
 
 import java.io.IOException;
+import java.net.BindException;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -47,8 +50,19 @@ public final class HearthServer implements AutoCloseable {
     }
 
     /** Binds {@code host:port} (port 0: any free port) and starts answering; call {@link #load} next. */
-    public HearthServer start(String host, int port) {
-        app.start(host, port);
+    public HearthServer start(String host, int port) throws BindException {
+        try {
+            app.start(host, port);
+        } catch (JavalinBindException e) {
+            // Javalin says "port already in use" for every bind failure; the root cause tells the real one
+            Throwable root = e;
+            while (root.getCause() != null) root = root.getCause();
+            String why = root instanceof UnresolvedAddressException ? "cannot resolve the host"
+                    : root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
+            BindException b = new BindException("cannot listen on " + host + ":" + port + ": " + why);
+            b.initCause(e);
+            throw b;
+        }
         return this;
     }
 

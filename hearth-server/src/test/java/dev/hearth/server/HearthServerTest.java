@@ -136,4 +136,13 @@ class HearthServerTest {
         assertTrue(e.getMessage().startsWith(cut.toString()), e.getMessage());
         assertEquals(503, get("/health").status, "still not ready");
     }
+
+    @Test
+    void aTakenPortIsReportedAsSuch() throws Exception {
+        server = new HearthServer(null).start("127.0.0.1", 0);
+        try (HearthServer second = new HearthServer(null)) {
+            java.net.BindException e = assertThrows(java.net.BindException.class, () -> second.start("127.0.0.1", server.port()));
+            assertTrue(e.getMessage().startsWith("cannot listen on 127.0.0.1:" + server.port() + ": "), e.getMessage());
+        }
+    }
 }
