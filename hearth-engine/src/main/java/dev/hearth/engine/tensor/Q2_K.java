@@ -1,8 +1,15 @@
 package dev.hearth.engine.tensor;
 
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+
 import java.lang.foreign.MemorySegment;
 
 import static dev.hearth.engine.tensor.KQuants.*;
+import static dev.hearth.engine.tensor.KVectors.*;
+import static jdk.incubator.vector.VectorOperators.*;
 
 /**
  * Q2_K: 2-bit quants with a scale and a min per 16 values, 256 values in 84 bytes (2.625 bits per weight).
@@ -104,7 +111,50 @@ public final class Q2_K implements BlockFormat {
 
     @Override
     public float dot(MemorySegment w, long wOffset, MemorySegment x, long xOffset, int n) {
-        return dotScalar(w, wOffset, x, xOffset, n);
+        return KVectors.ENABLED ? dotVector(w, wOffset, x, xOffset, n) : dotScalar(w, wOffset, x, xOffset, n);
+    }
+
+    /**
+     * {@link #dotScalar} with the Vector API: the 4-bit sub-block scale is folded into the 2-bit quant in int16
+     * (3·15·127 = 5715, so four steps add up without overflow), then widened to int once per four steps.
+     */
+    static float dotVector(MemorySegment w, long wOffset, MemorySegment x, long xOffset, int n) {
+        checkBlocks(n);
+        FloatVector acc = FloatVector.zero(F), accMin = FloatVector.zero(F256);
+        long b = wOffset, a = xOffset;
+        for (int blk = 0; blk < n / QK_K; blk++, b += BLOCK_BYTES, a += Q8_K.BLOCK_BYTES) {
+            IntVector isum = IntVector.zero(I);
+            for (int h = 0; h < 2; h++) {
+                long scales = w.get(I64, b + SCALES + 8 * h); // the 8 scale bytes of this half
+                for (int e = 0; e < 32; e += L) {
+                    ShortVector q = (ShortVector) ByteVector.fromMemorySegment(B, w, b + QS + 32 * h + e, LITTLE)
+                            .convertShape(ZERO_EXTEND_B2S, S, 0);
+                    ShortVector p = ShortVector.zero(S);
+                    for (int s = 0; s < 4; s++) {
+                        int j = 2 * s + e / 16;
+                        ShortVector sc = ShortVector.broadcast(S, (short) ((scales >>> (8 * j)) & 0xF));
+                        if (L == 32) sc = sc.blend((short) ((scales >>> (8 * j + 8)) & 0xF), S_HI);
+                        ShortVector y = (ShortVector) ByteVector.fromMemorySegment(B, x, a + Q8_K.QS + 128 * h + 32 * s + e, LITTLE)
+                                .convertShape(B2S, S, 0);
+                        p = p.add(q.lanewise(LSHR, 2 * s).and((short) 3).mul(sc).mul(y));
+                    }
+                    IntVector v = p.reinterpretAsInts();
+                    isum = isum.add(v.lanewise(LSHL, 16).lanewise(ASHR, 16)).add(v.lanewise(ASHR, 16));
+                }
+            }
+            // mins: Σ bsums[j]·(scales[j] >> 4); each product ≤ 16·127·15 fits int16
+            ShortVector bsums = ShortVector.fromMemorySegment(S256, x, a + Q8_K.BSUMS, LITTLE);
+            ShortVector mins = ((ShortVector) ByteVector.fromMemorySegment(B128, w, b + SCALES, LITTLE)
+                    .convertShape(ZERO_EXTEND_B2S, S256, 0)).lanewise(LSHR, 4);
+            IntVector m = bsums.mul(mins).reinterpretAsInts();
+            IntVector summs = m.lanewise(LSHL, 16).lanewise(ASHR, 16).add(m.lanewise(ASHR, 16));
+            int dm = w.get(I32, b + D);
+            float yd = x.get(F32, a + Q8_K.D);
+            acc = ((FloatVector) isum.convert(I2F, 0)).fma(FloatVector.broadcast(F, yd * Float.float16ToFloat((short) dm)), acc);
+            accMin = ((FloatVector) summs.convert(I2F, 0))
+                    .fma(FloatVector.broadcast(F256, yd * Float.float16ToFloat((short) (dm >>> 16))), accMin);
+        }
+        return acc.reduceLanes(ADD) - accMin.reduceLanes(ADD);
     }
 
     /** ggml_vec_dot_q2_K_q8_K: integer sums per sub-block, the mins through the activation's 16-value sums. */

@@ -1,8 +1,15 @@
 package dev.hearth.engine.tensor;
 
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+
 import java.lang.foreign.MemorySegment;
 
 import static dev.hearth.engine.tensor.KQuants.*;
+import static dev.hearth.engine.tensor.KVectors.*;
+import static jdk.incubator.vector.VectorOperators.*;
 
 /**
  * Q3_K: 3-bit quants with a signed 6-bit scale per 16 values, 256 values in 110 bytes (3.4375 bits per weight).
@@ -118,7 +125,55 @@ public final class Q3_K implements BlockFormat {
 
     @Override
     public float dot(MemorySegment w, long wOffset, MemorySegment x, long xOffset, int n) {
-        return dotScalar(w, wOffset, x, xOffset, n);
+        return KVectors.ENABLED ? dotVector(w, wOffset, x, xOffset, n) : dotScalar(w, wOffset, x, xOffset, n);
+    }
+
+    /**
+     * {@link #dotScalar} with the Vector API: the signed 6-bit scale is folded into the 3-bit quant in int16
+     * (|(q−4)·(scale−32)| ≤ 128, times 127 is 16256, so two steps add up without overflow).
+     */
+    static float dotVector(MemorySegment w, long wOffset, MemorySegment x, long xOffset, int n) {
+        checkBlocks(n);
+        FloatVector acc = FloatVector.zero(F);
+        long b = wOffset, a = xOffset;
+        for (int blk = 0; blk < n / QK_K; blk++, b += BLOCK_BYTES, a += Q8_K.BLOCK_BYTES) {
+            long lowBits = w.get(I64, b + SCALES);
+            int highBits = w.get(I32, b + SCALES + 8);
+            IntVector isum = IntVector.zero(I);
+            for (int e = 0; e < 32; e += L) {
+                // inverted high bits: bit m clear means q = low bits − 4
+                ShortVector nhm = ((ShortVector) ByteVector.fromMemorySegment(B, w, b + HMASK + e, LITTLE)
+                        .convertShape(ZERO_EXTEND_B2S, S, 0)).not();
+                for (int h = 0; h < 2; h++) {
+                    ShortVector q = (ShortVector) ByteVector.fromMemorySegment(B, w, b + QS + 32 * h + e, LITTLE)
+                            .convertShape(ZERO_EXTEND_B2S, S, 0);
+                    for (int s = 0; s < 4; s += 2) {
+                        ShortVector p = ShortVector.zero(S);
+                        for (int t = s; t < s + 2; t++) {
+                            int sub = 8 * h + 2 * t + e / 16, m = 4 * h + t;
+                            ShortVector sc = ShortVector.broadcast(S, (short) scale(lowBits, highBits, sub));
+                            if (L == 32) sc = sc.blend((short) scale(lowBits, highBits, sub + 1), S_HI);
+                            ShortVector minus4 = (m >= 2 ? nhm.lanewise(LSHR, m - 2) : nhm.lanewise(LSHL, 2 - m)).and((short) 4);
+                            ShortVector v = q.lanewise(LSHR, 2 * t).and((short) 3).sub(minus4);
+                            ShortVector y = (ShortVector) ByteVector.fromMemorySegment(B, x, a + Q8_K.QS + 128 * h + 32 * t + e, LITTLE)
+                                    .convertShape(B2S, S, 0);
+                            p = p.add(v.mul(sc).mul(y));
+                        }
+                        IntVector v = p.reinterpretAsInts();
+                        isum = isum.add(v.lanewise(LSHL, 16).lanewise(ASHR, 16)).add(v.lanewise(ASHR, 16));
+                    }
+                }
+            }
+            acc = ((FloatVector) isum.convert(I2F, 0)).fma(FloatVector.broadcast(F, fp16(w, b + D) * x.get(F32, a + Q8_K.D)), acc);
+        }
+        return acc.reduceLanes(ADD);
+    }
+
+    /** {@link #scale} from the 12 scale bytes read as a long (bytes 0..7) and an int (bytes 8..11). */
+    static int scale(long lowBits, int highBits, int j) {
+        int low = (int) (lowBits >>> (8 * (j & 7) + 4 * (j >> 3))) & 0xF;
+        int high = (highBits >>> (8 * (j & 3) + 2 * (j >> 2))) & 3;
+        return (low | high << 4) - 32;
     }
 
     /** ggml_vec_dot_q3_K_q8_K: Σ_blocks d·dy·Σ_sub (scale−32)·Σ q8·(q−4). */

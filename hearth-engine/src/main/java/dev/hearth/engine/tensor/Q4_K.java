@@ -1,8 +1,15 @@
 package dev.hearth.engine.tensor;
 
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+
 import java.lang.foreign.MemorySegment;
 
 import static dev.hearth.engine.tensor.KQuants.*;
+import static dev.hearth.engine.tensor.KVectors.*;
+import static jdk.incubator.vector.VectorOperators.*;
 
 /**
  * Q4_K: 4-bit quants with a 6-bit scale and a 6-bit min per 32 values, 256 values in 144 bytes (4.5 bits per
@@ -107,7 +114,67 @@ public final class Q4_K implements BlockFormat {
 
     @Override
     public float dot(MemorySegment w, long wOffset, MemorySegment x, long xOffset, int n) {
-        return dotScalar(w, wOffset, x, xOffset, n);
+        return KVectors.ENABLED ? dotVector(w, wOffset, x, xOffset, n) : dotScalar(w, wOffset, x, xOffset, n);
+    }
+
+    /**
+     * {@link #dotScalar} with the Vector API: products of a step in int16 (15·127), widened by pair sums and
+     * scaled in int per 32-value sub-block; the mins against the activation's bsums in scalar code.
+     */
+    static float dotVector(MemorySegment w, long wOffset, MemorySegment x, long xOffset, int n) {
+        checkBlocks(n);
+        FloatVector acc = FloatVector.zero(F);
+        float sumMin = 0;
+        long b = wOffset, a = xOffset;
+        for (int blk = 0; blk < n / QK_K; blk++, b += BLOCK_BYTES, a += Q8_K.BLOCK_BYTES) {
+            long scales = packedScales(w, b + SCALES);
+            IntVector isum = IntVector.zero(I);
+            for (int c = 0; c < 4; c++) {
+                int scLo = (int) (scales >>> (16 * c)) & 0xFF, scHi = (int) (scales >>> (16 * c + 8)) & 0xFF;
+                for (int e = 0; e < 32; e += L) {
+                    ShortVector q = (ShortVector) ByteVector.fromMemorySegment(B, w, b + QS + 32 * c + e, LITTLE)
+                            .convertShape(ZERO_EXTEND_B2S, S, 0);
+                    ShortVector yLo = (ShortVector) ByteVector.fromMemorySegment(B, x, a + Q8_K.QS + 64 * c + e, LITTLE)
+                            .convertShape(B2S, S, 0);
+                    ShortVector yHi = (ShortVector) ByteVector.fromMemorySegment(B, x, a + Q8_K.QS + 64 * c + 32 + e, LITTLE)
+                            .convertShape(B2S, S, 0);
+                    IntVector lo = q.and((short) 0xF).mul(yLo).reinterpretAsInts();
+                    IntVector hi = q.lanewise(LSHR, 4).mul(yHi).reinterpretAsInts();
+                    isum = isum.add(lo.lanewise(LSHL, 16).lanewise(ASHR, 16).add(lo.lanewise(ASHR, 16)).mul(scLo))
+                            .add(hi.lanewise(LSHL, 16).lanewise(ASHR, 16).add(hi.lanewise(ASHR, 16)).mul(scHi));
+                }
+            }
+            int dm = w.get(I32, b + D);
+            float yd = x.get(F32, a + Q8_K.D);
+            acc = ((FloatVector) isum.convert(I2F, 0)).fma(FloatVector.broadcast(F, Float.float16ToFloat((short) dm) * yd), acc);
+            sumMin += Float.float16ToFloat((short) (dm >>> 16)) * yd * minTerms(packedMins(w, b + SCALES), x, a);
+        }
+        return acc.reduceLanes(ADD) - sumMin;
+    }
+
+    /** The 8 six-bit scales of a Q4_K/Q5_K block, scale j in byte j (ggml's utmp shuffle, scale half). */
+    static long packedScales(MemorySegment w, long scales) {
+        int u0 = w.get(I32, scales), u2 = w.get(I32, scales + 8);
+        int lo = u0 & 0x3f3f3f3f, hi = (u2 & 0x0f0f0f0f) | (((u0 >>> 6) & 0x03030303) << 4);
+        return (lo & 0xFFFFFFFFL) | ((long) hi << 32);
+    }
+
+    /** The 8 six-bit mins of a Q4_K/Q5_K block, min j in byte j. */
+    static long packedMins(MemorySegment w, long scales) {
+        int u1 = w.get(I32, scales + 4), u2 = w.get(I32, scales + 8);
+        int lo = u1 & 0x3f3f3f3f, hi = ((u2 >>> 4) & 0x0f0f0f0f) | (((u1 >>> 6) & 0x03030303) << 4);
+        return (lo & 0xFFFFFFFFL) | ((long) hi << 32);
+    }
+
+    /** Σ_j bsums[j]·min[j/2] of one activation block, the bsums read four at a time. */
+    static int minTerms(long mins, MemorySegment x, long a) {
+        int sum = 0;
+        for (int k = 0; k < 4; k++) {
+            long bs = x.get(I64, a + Q8_K.BSUMS + 8 * k); // bsums 4k..4k+3: pairs for mins 2k and 2k+1
+            int pairA = (short) bs + (short) (bs >>> 16), pairB = (short) (bs >>> 32) + (short) (bs >>> 48);
+            sum += pairA * (int) ((mins >>> (16 * k)) & 0xFF) + pairB * (int) ((mins >>> (16 * k + 8)) & 0xFF);
+        }
+        return sum;
     }
 
     /** ggml_vec_dot_q4_K_q8_K: integer sums per 32-value sub-block; the mins through the activation's bsums. */

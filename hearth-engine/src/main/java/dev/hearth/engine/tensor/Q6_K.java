@@ -1,8 +1,15 @@
 package dev.hearth.engine.tensor;
 
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+
 import java.lang.foreign.MemorySegment;
 
 import static dev.hearth.engine.tensor.KQuants.*;
+import static dev.hearth.engine.tensor.KVectors.*;
+import static jdk.incubator.vector.VectorOperators.*;
 
 /**
  * Q6_K: 6-bit quants with a signed 8-bit scale per 16 values, 256 values in 210 bytes (6.5625 bits per weight).
@@ -100,7 +107,51 @@ public final class Q6_K implements BlockFormat {
 
     @Override
     public float dot(MemorySegment w, long wOffset, MemorySegment x, long xOffset, int n) {
-        return dotScalar(w, wOffset, x, xOffset, n);
+        return KVectors.ENABLED ? dotVector(w, wOffset, x, xOffset, n) : dotScalar(w, wOffset, x, xOffset, n);
+    }
+
+    /**
+     * {@link #dotScalar} with the Vector API: products of a step in int16 (32·127), widened by pair sums and
+     * multiplied in int by the int8 scales of their 16-value sub-blocks.
+     */
+    static float dotVector(MemorySegment w, long wOffset, MemorySegment x, long xOffset, int n) {
+        checkBlocks(n);
+        FloatVector acc = FloatVector.zero(F);
+        long b = wOffset, a = xOffset;
+        for (int blk = 0; blk < n / QK_K; blk++, b += BLOCK_BYTES, a += Q8_K.BLOCK_BYTES) {
+            IntVector isum = IntVector.zero(I);
+            for (int h = 0; h < 2; h++) {
+                long scales = w.get(I64, b + SCALES + 8 * h); // int8 scales of sub-blocks 8h..8h+7
+                for (int e = 0; e < 32; e += L) {
+                    ShortVector qh = (ShortVector) ByteVector.fromMemorySegment(B, w, b + QH + 32 * h + e, LITTLE)
+                            .convertShape(ZERO_EXTEND_B2S, S, 0);
+                    for (int t = 0; t < 2; t++) {
+                        // ql bytes of runs t (low nibbles) and t + 2 (high nibbles)
+                        ShortVector ql = (ShortVector) ByteVector.fromMemorySegment(B, w, b + QL + 64 * h + 32 * t + e, LITTLE)
+                                .convertShape(ZERO_EXTEND_B2S, S, 0);
+                        ShortVector ya = (ShortVector) ByteVector.fromMemorySegment(B, x, a + Q8_K.QS + 128 * h + 32 * t + e, LITTLE)
+                                .convertShape(B2S, S, 0);
+                        ShortVector yb = (ShortVector) ByteVector.fromMemorySegment(B, x, a + Q8_K.QS + 128 * h + 32 * (t + 2) + e, LITTLE)
+                                .convertShape(B2S, S, 0);
+                        IntVector pa = ql.and((short) 0xF).or(qh.lanewise(LSHR, 2 * t).and((short) 3).lanewise(LSHL, 4))
+                                .sub((short) 32).mul(ya).reinterpretAsInts();
+                        IntVector pb = ql.lanewise(LSHR, 4).or(qh.lanewise(LSHR, 2 * t + 4).and((short) 3).lanewise(LSHL, 4))
+                                .sub((short) 32).mul(yb).reinterpretAsInts();
+                        int ja = 2 * t + e / 16, jb = ja + 4;
+                        IntVector sca = IntVector.broadcast(I, (byte) (scales >>> (8 * ja)));
+                        IntVector scb = IntVector.broadcast(I, (byte) (scales >>> (8 * jb)));
+                        if (L == 32) {
+                            sca = sca.blend((byte) (scales >>> (8 * ja + 8)), I_HI);
+                            scb = scb.blend((byte) (scales >>> (8 * jb + 8)), I_HI);
+                        }
+                        isum = isum.add(pa.lanewise(LSHL, 16).lanewise(ASHR, 16).add(pa.lanewise(ASHR, 16)).mul(sca))
+                                .add(pb.lanewise(LSHL, 16).lanewise(ASHR, 16).add(pb.lanewise(ASHR, 16)).mul(scb));
+                    }
+                }
+            }
+            acc = ((FloatVector) isum.convert(I2F, 0)).fma(FloatVector.broadcast(F, fp16(w, b + D) * x.get(F32, a + Q8_K.D)), acc);
+        }
+        return acc.reduceLanes(ADD);
     }
 
     /** ggml_vec_dot_q6_K_q8_K: Σ_blocks d·dy·Σ_sub scale·Σ q8·(q−32). */

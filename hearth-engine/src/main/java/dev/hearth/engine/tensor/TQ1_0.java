@@ -1,8 +1,15 @@
 package dev.hearth.engine.tensor;
 
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+
 import java.lang.foreign.MemorySegment;
 
 import static dev.hearth.engine.tensor.KQuants.*;
+import static dev.hearth.engine.tensor.KVectors.*;
+import static jdk.incubator.vector.VectorOperators.*;
 
 /**
  * TQ1_0: ternary values (−1, 0, +1) times one scale, packed 5 (or 4) trits per byte, 256 values in 54 bytes
@@ -85,7 +92,56 @@ public final class TQ1_0 implements BlockFormat {
 
     @Override
     public float dot(MemorySegment w, long wOffset, MemorySegment x, long xOffset, int n) {
-        return dotScalar(w, wOffset, x, xOffset, n);
+        return KVectors.ENABLED ? dotVector(w, wOffset, x, xOffset, n) : dotScalar(w, wOffset, x, xOffset, n);
+    }
+
+    /** 3^(lane/4) for the 16 trits of qh broadcast to 4 lanes each: lane 4k + j is trit k of qh[j]. */
+    private static final ShortVector POW3_QH = ShortVector.fromArray(S256,
+            new short[] {1, 1, 1, 1, 3, 3, 3, 3, 9, 9, 9, 9, 27, 27, 27, 27}, 0);
+
+    /**
+     * {@link #dotScalar} with the Vector API: trits decoded in int16 as ((byte·3^k mod 256)·3) >> 8, products
+     * summed in int16 for the whole block (|q8| ≤ 127) and widened once per block. Values 0..159 go L at a time;
+     * 160..239 and the 16 values of qh 16 at a time.
+     */
+    static float dotVector(MemorySegment w, long wOffset, MemorySegment x, long xOffset, int n) {
+        checkBlocks(n);
+        FloatVector acc = FloatVector.zero(F), acc16 = FloatVector.zero(F256);
+        long b = wOffset, a = xOffset;
+        for (int blk = 0; blk < n / QK_K; blk++, b += BLOCK_BYTES, a += Q8_K.BLOCK_BYTES) {
+            ShortVector p = ShortVector.zero(S);
+            for (int e = 0; e < 32; e += L) {
+                ShortVector q = (ShortVector) ByteVector.fromMemorySegment(B, w, b + QS + e, LITTLE)
+                        .convertShape(ZERO_EXTEND_B2S, S, 0);
+                for (int k = 0; k < 5; k++) {
+                    ShortVector t = q.mul((short) POW3[k]).and((short) 0xFF).mul((short) 3).lanewise(LSHR, 8).sub((short) 1);
+                    ShortVector y = (ShortVector) ByteVector.fromMemorySegment(B, x, a + Q8_K.QS + 32 * k + e, LITTLE)
+                            .convertShape(B2S, S, 0);
+                    p = p.add(t.mul(y));
+                }
+            }
+            ShortVector p16 = ShortVector.zero(S256);
+            ShortVector q = (ShortVector) ByteVector.fromMemorySegment(B128, w, b + QS + 32, LITTLE)
+                    .convertShape(ZERO_EXTEND_B2S, S256, 0);
+            for (int k = 0; k < 5; k++) {
+                ShortVector t = q.mul((short) POW3[k]).and((short) 0xFF).mul((short) 3).lanewise(LSHR, 8).sub((short) 1);
+                ShortVector y = (ShortVector) ByteVector.fromMemorySegment(B128, x, a + Q8_K.QS + 160 + 16 * k, LITTLE)
+                        .convertShape(B2S, S256, 0);
+                p16 = p16.add(t.mul(y));
+            }
+            ShortVector qh = (ShortVector) IntVector.broadcast(IntVector.SPECIES_128, w.get(KQuants.I32, b + QH))
+                    .reinterpretAsBytes().convertShape(ZERO_EXTEND_B2S, S256, 0);
+            ShortVector th = qh.mul(POW3_QH).and((short) 0xFF).mul((short) 3).lanewise(LSHR, 8).sub((short) 1);
+            p16 = p16.add(th.mul((ShortVector) ByteVector.fromMemorySegment(B128, x, a + Q8_K.QS + 240, LITTLE)
+                    .convertShape(B2S, S256, 0)));
+            float dd = fp16(w, b + D) * x.get(F32, a + Q8_K.D);
+            IntVector v = p.reinterpretAsInts(), v16 = p16.reinterpretAsInts();
+            IntVector widep = v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16));
+            IntVector widep16 = v16.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v16.lanewise(ASHR, 16));
+            acc = ((FloatVector) widep.convert(I2F, 0)).fma(FloatVector.broadcast(F, dd), acc);
+            acc16 = ((FloatVector) widep16.convert(I2F, 0)).fma(FloatVector.broadcast(F256, dd), acc16);
+        }
+        return acc.reduceLanes(ADD) + acc16.reduceLanes(ADD);
     }
 
     /** ggml_vec_dot_tq1_0_q8_K: one integer sum per block. */

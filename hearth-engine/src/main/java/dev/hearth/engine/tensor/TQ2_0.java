@@ -1,8 +1,15 @@
 package dev.hearth.engine.tensor;
 
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+
 import java.lang.foreign.MemorySegment;
 
 import static dev.hearth.engine.tensor.KQuants.*;
+import static dev.hearth.engine.tensor.KVectors.*;
+import static jdk.incubator.vector.VectorOperators.*;
 
 /**
  * TQ2_0: ternary values (−1, 0, +1) times one scale, 2 bits each, 256 values in 66 bytes (2.0625 bits per
@@ -70,7 +77,35 @@ public final class TQ2_0 implements BlockFormat {
 
     @Override
     public float dot(MemorySegment w, long wOffset, MemorySegment x, long xOffset, int n) {
-        return dotScalar(w, wOffset, x, xOffset, n);
+        return KVectors.ENABLED ? dotVector(w, wOffset, x, xOffset, n) : dotScalar(w, wOffset, x, xOffset, n);
+    }
+
+    /**
+     * {@link #dotScalar} with the Vector API: the products (|q8| ≤ 127) of a whole block add up in int16 and are
+     * widened once per block.
+     */
+    static float dotVector(MemorySegment w, long wOffset, MemorySegment x, long xOffset, int n) {
+        checkBlocks(n);
+        FloatVector acc = FloatVector.zero(F);
+        long b = wOffset, a = xOffset;
+        for (int blk = 0; blk < n / QK_K; blk++, b += BLOCK_BYTES, a += Q8_K.BLOCK_BYTES) {
+            ShortVector p = ShortVector.zero(S);
+            for (int h = 0; h < 2; h++) {
+                for (int e = 0; e < 32; e += L) {
+                    ShortVector q = (ShortVector) ByteVector.fromMemorySegment(B, w, b + QS + 32 * h + e, LITTLE)
+                            .convertShape(ZERO_EXTEND_B2S, S, 0);
+                    for (int s = 0; s < 4; s++) {
+                        ShortVector y = (ShortVector) ByteVector.fromMemorySegment(B, x, a + Q8_K.QS + 128 * h + 32 * s + e, LITTLE)
+                                .convertShape(B2S, S, 0);
+                        p = p.add(q.lanewise(LSHR, 2 * s).and((short) 3).sub((short) 1).mul(y));
+                    }
+                }
+            }
+            IntVector v = p.reinterpretAsInts();
+            IntVector widep = v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16));
+            acc = ((FloatVector) widep.convert(I2F, 0)).fma(FloatVector.broadcast(F, x.get(F32, a + Q8_K.D) * fp16(w, b + D)), acc);
+        }
+        return acc.reduceLanes(ADD);
     }
 
     /** ggml_vec_dot_tq2_0_q8_K: one integer sum per block. */
