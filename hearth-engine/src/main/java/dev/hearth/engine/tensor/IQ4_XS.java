@@ -7,6 +7,9 @@ import jdk.incubator.vector.ShortVector;
 
 import java.lang.foreign.MemorySegment;
 
+import static dev.hearth.engine.tensor.HalfFloats.fp16;
+import static dev.hearth.engine.tensor.HalfFloats.putFp16;
+import static dev.hearth.engine.tensor.HalfFloats.roundHalfAway;
 import static dev.hearth.engine.tensor.KQuants.*;
 import static dev.hearth.engine.tensor.KVectors.*;
 import static jdk.incubator.vector.VectorOperators.*;

@@ -16,10 +16,10 @@ import java.nio.ByteOrder;
 final class KQuants {
     static final int QK_K = 256;
 
-    static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfShort I16 = HalfFloats.SHORT_LE;
     static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfInt I32 = HalfFloats.INT_LE;
+    static final ValueLayout.OfFloat F32 = HalfFloats.FLOAT_LE;
     static final ValueLayout.OfByte I8 = ValueLayout.JAVA_BYTE;
 
     /** ggml's GROUP_MAX_EPS: below this largest magnitude a group counts as all zero. */
@@ -34,14 +34,6 @@ final class KQuants {
         return s.get(I8, off) & 0xFF;
     }
 
-    static float fp16(MemorySegment s, long off) {
-        return Float.float16ToFloat(s.get(I16, off));
-    }
-
-    static void putFp16(MemorySegment s, long off, float v) {
-        s.set(I16, off, Float.floatToFloat16(v));
-    }
-
     static void checkBlocks(int n) {
         if (n % QK_K != 0) throw new IllegalArgumentException(n + " values is not a whole number of 256-value blocks");
     }
@@ -54,14 +46,6 @@ final class KQuants {
     static int nearestInt(float f) {
         int i = Float.floatToRawIntBits(f + 12582912f);
         return (i & 0x007fffff) - 0x00400000;
-    }
-
-    /** C's lroundf: nearest integer, ties away from zero (Math.round rounds ties towards +infinity). */
-    static int lroundf(float f) {
-        float a = Math.abs(f);
-        float r = (float) Math.floor(a);
-        if (a - r >= 0.5f) r += 1f;
-        return (int) Math.copySign(r, f);
     }
 
     /**

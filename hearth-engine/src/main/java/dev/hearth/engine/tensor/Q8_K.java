@@ -2,6 +2,9 @@ package dev.hearth.engine.tensor;
 
 import java.lang.foreign.MemorySegment;
 
+import static dev.hearth.engine.tensor.HalfFloats.fp16;
+import static dev.hearth.engine.tensor.HalfFloats.putFp16;
+import static dev.hearth.engine.tensor.HalfFloats.roundHalfAway;
 import static dev.hearth.engine.tensor.KQuants.*;
 
 /**

@@ -7,6 +7,9 @@ import jdk.incubator.vector.ShortVector;
 
 import java.lang.foreign.MemorySegment;
 
+import static dev.hearth.engine.tensor.HalfFloats.fp16;
+import static dev.hearth.engine.tensor.HalfFloats.putFp16;
+import static dev.hearth.engine.tensor.HalfFloats.roundHalfAway;
 import static dev.hearth.engine.tensor.KQuants.*;
 import static dev.hearth.engine.tensor.KVectors.*;
 import static jdk.incubator.vector.VectorOperators.*;
@@ -64,7 +67,7 @@ public final class TQ1_0 implements BlockFormat {
         }
     }
 
-    /** llama.cpp's quantize_row_tq1_0_ref: d = largest magnitude, trit = lroundf(x/d) + 1. */
+    /** llama.cpp's quantize_row_tq1_0_ref: d = largest magnitude, trit = roundHalfAway(x/d) + 1. */
     @Override
     public void quantize(float[] src, int srcOffset, MemorySegment dst, long dstOffset, int n) {
         checkBlocks(n);
@@ -85,7 +88,7 @@ public final class TQ1_0 implements BlockFormat {
     /** {@code count} trits of values {@code stride} apart, first trit most significant, as a fraction of 3^5. */
     private static byte pack(float[] src, int first, int stride, int count, float id) {
         int q = 0;
-        for (int k = 0; k < count; k++) q = (q * 3 + lroundf(src[first + k * stride] * id) + 1) & 0xFF;
+        for (int k = 0; k < count; k++) q = (q * 3 + roundHalfAway(src[first + k * stride] * id) + 1) & 0xFF;
         for (int k = count; k < 5; k++) q = (q * 3) & 0xFF;
         return (byte) ((q * 256 + 242) / 243);
     }

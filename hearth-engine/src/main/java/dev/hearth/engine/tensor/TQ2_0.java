@@ -7,6 +7,9 @@ import jdk.incubator.vector.ShortVector;
 
 import java.lang.foreign.MemorySegment;
 
+import static dev.hearth.engine.tensor.HalfFloats.fp16;
+import static dev.hearth.engine.tensor.HalfFloats.putFp16;
+import static dev.hearth.engine.tensor.HalfFloats.roundHalfAway;
 import static dev.hearth.engine.tensor.KQuants.*;
 import static dev.hearth.engine.tensor.KVectors.*;
 import static jdk.incubator.vector.VectorOperators.*;
@@ -50,7 +53,7 @@ public final class TQ2_0 implements BlockFormat {
         }
     }
 
-    /** llama.cpp's quantize_row_tq2_0_ref: d = largest magnitude, q = lroundf(x/d) + 1. */
+    /** llama.cpp's quantize_row_tq2_0_ref: d = largest magnitude, q = roundHalfAway(x/d) + 1. */
     @Override
     public void quantize(float[] src, int srcOffset, MemorySegment dst, long dstOffset, int n) {
         checkBlocks(n);
@@ -66,7 +69,7 @@ public final class TQ2_0 implements BlockFormat {
                 for (int m = 0; m < 32; m++) {
                     int q = 0;
                     for (int s = 0; s < 4; s++) {
-                        int xi = lroundf(src[x + 128 * h + 32 * s + m] * id) + 1;
+                        int xi = roundHalfAway(src[x + 128 * h + 32 * s + m] * id) + 1;
                         q += (xi & 3) << (2 * s);
                     }
                     dst.set(I8, out + QS + 32 * h + m, (byte) q);

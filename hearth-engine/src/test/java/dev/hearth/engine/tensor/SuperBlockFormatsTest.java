@@ -147,12 +147,12 @@ class SuperBlockFormatsTest {
     }
 
     @Test
-    void lroundfRoundsHalfAwayFromZero() {
-        assertEquals(1, KQuants.lroundf(0.5f));
-        assertEquals(-1, KQuants.lroundf(-0.5f));
-        assertEquals(0, KQuants.lroundf(0.49999997f));
-        assertEquals(-2, KQuants.lroundf(-1.5f));
-        assertEquals(0, KQuants.lroundf(-0.0f));
+    void roundHalfAwayMatchesCLroundf() {
+        assertEquals(1, HalfFloats.roundHalfAway(0.5f));
+        assertEquals(-1, HalfFloats.roundHalfAway(-0.5f));
+        assertEquals(0, HalfFloats.roundHalfAway(0.49999997f));
+        assertEquals(-2, HalfFloats.roundHalfAway(-1.5f));
+        assertEquals(0, HalfFloats.roundHalfAway(-0.0f));
     }
 
     @Test

@@ -66,7 +66,7 @@ class SuperBlockVectorDotTest {
                             for (long i = 0; i < rowBytes; i++) w.set(KQuants.I8, r * rowBytes + i, (byte) rnd.nextInt());
                             for (long blk = 0; blk < n / 256; blk++) {
                                 for (int off : k.fp16Offsets()) {
-                                    KQuants.putFp16(w, r * rowBytes + blk * t.typeSize + off, (float) (rnd.nextDouble() * 0.02));
+                                    HalfFloats.putFp16(w, r * rowBytes + blk * t.typeSize + off, (float) (rnd.nextDouble() * 0.02));
                                 }
                             }
                         }
