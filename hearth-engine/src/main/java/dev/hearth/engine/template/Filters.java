@@ -334,6 +334,7 @@ final class Filters {
             }
             case "map" -> {
                 List<Object> out = new ArrayList<>();
+                if (!Py.truthy(v)) return new PyIterator("generator", out); // Jinja: "if value:" guards the loop
                 if (kwargs.containsKey("attribute")) {
                     Object attr = kwargs.get("attribute");
                     Object dflt = kwargs.get("default");
@@ -356,6 +357,7 @@ final class Filters {
                 if (test != null && !Tests.exists(test)) throw TemplateException.runtime("No test named " + Py.repr(test) + ".");
                 List<Object> testArgs = args.size() > at + 1 ? args.subList(at + 1, args.size()) : List.of();
                 List<Object> out = new ArrayList<>();
+                if (!Py.truthy(v)) return new PyIterator("generator", out); // Jinja: "if value:" guards the loop
                 for (Object x : Py.iterate(v)) {
                     Object subject = attr ? attribute(x, args.getFirst(), null) : x;
                     boolean ok = test == null ? Py.truthy(subject) : Tests.apply(test, subject, testArgs);
