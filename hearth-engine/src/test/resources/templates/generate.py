@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Regenerates golden.json: Python Jinja2's rendering of every template in corpus/ and models/ under every
+"""Regenerates golden.json: Python Jinja2's rendering of every template in corpus/, models/ and Hearth's
+built-in fallback formats (src/main/resources/.../template/fallback) under every
 conversation in conversations.json, and of every case in snippets.txt under the snippet context.
 
 The environment is the one transformers' apply_chat_template builds (utils/chat_template_utils.py,
@@ -21,6 +22,8 @@ from jinja2.ext import Extension, loopcontrols
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# Hearth's built-in formats for models without a template (ChatTemplates.Format), rendered like the others.
+FALLBACK = os.path.join(HERE, "..", "..", "..", "main", "resources", "dev", "hearth", "engine", "template", "fallback")
 
 
 class AssistantTracker(Extension):
@@ -101,11 +104,12 @@ def main():
         spec = json.load(f)
     env = make_env(datetime.datetime.fromisoformat(spec["clock"]))
     results = []
-    for folder in ("corpus", "models"):
-        for file in sorted(os.listdir(os.path.join(HERE, folder))):
+    for folder, path in (("corpus", os.path.join(HERE, "corpus")), ("models", os.path.join(HERE, "models")),
+                         ("fallback", FALLBACK)):
+        for file in sorted(os.listdir(path)):
             if not file.endswith(".jinja"):
                 continue
-            with open(os.path.join(HERE, folder, file), encoding="utf-8", newline="") as f:
+            with open(os.path.join(path, file), encoding="utf-8", newline="") as f:
                 source = f.read()
             for conv in spec["conversations"]:
                 case = {"template": f"{folder}/{file}", "conversation": conv["name"]}

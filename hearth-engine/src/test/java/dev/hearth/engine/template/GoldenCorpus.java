@@ -70,7 +70,8 @@ final class GoldenCorpus {
     }
 
     static String text(String resource) {
-        try (InputStream in = GoldenCorpus.class.getResourceAsStream("/templates/" + resource)) {
+        String path = resource.startsWith("fallback/") ? "/dev/hearth/engine/template/" + resource : "/templates/" + resource;
+        try (InputStream in = GoldenCorpus.class.getResourceAsStream(path)) {
             if (in == null) throw new IllegalStateException("missing test resource templates/" + resource);
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
