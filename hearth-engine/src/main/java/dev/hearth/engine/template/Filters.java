@@ -174,7 +174,11 @@ final class Filters {
                 return toInt(v, a[0], (int) Py.toLong(a[1]));
             }
             case "indent" -> {
-                return indent(Py.str(v), a[0], Py.truthy(a[1]), Py.truthy(a[2]));
+                if (v instanceof Undefined u) throw u.fail();
+                if (!(v instanceof String s)) {
+                    throw TemplateException.runtime("unsupported operand type(s) for +=: " + Py.repr(Py.typeName(v)) + " and 'str'");
+                }
+                return indent(s, a[0], Py.truthy(a[1]), Py.truthy(a[2]));
             }
             case "items" -> {
                 if (v instanceof Undefined) return new PyIterator("generator", new ArrayList<>());
@@ -276,7 +280,13 @@ final class Filters {
                 return Methods.strip(Py.str(v), a[0] == null ? null : Py.str(a[0]), true, true);
             }
             case "truncate" -> {
-                return truncate(Py.str(v), (int) Py.toLong(a[0]), Py.truthy(a[1]), Py.str(a[2]), a[3]);
+                // Jinja measures the raw value: short non-strings come back unchanged, others fail in Python.
+                if (!(v instanceof String)) {
+                    int lw = a[3] == null ? 5 : (int) Py.toLong(a[3]);
+                    if (Py.len(v) <= Py.toLong(a[0]) + lw) return v;
+                    throw TemplateException.runtime("can only concatenate " + Py.typeName(v) + " (not \"str\") to " + Py.typeName(v));
+                }
+                return truncate((String) v, (int) Py.toLong(a[0]), Py.truthy(a[1]), Py.str(a[2]), a[3]);
             }
             case "unique" -> {
                 boolean cs = Py.truthy(a[0]);

@@ -354,6 +354,14 @@ final class Py {
         return MISSING;
     }
 
+    /** Python dict keys must be hashable: lists, dicts (and undefined-free tuples of them) are not. */
+    static Object hashable(Object key) {
+        if ((key instanceof List && !(key instanceof Tuple)) || key instanceof Map || key instanceof Namespace) {
+            throw TemplateException.runtime("unhashable type: " + repr(typeName(key)));
+        }
+        return key;
+    }
+
     static int compare(Object a, Object b, String op) {
         if (a instanceof Undefined u) throw u.fail();
         if (b instanceof Undefined u) throw u.fail();
@@ -395,7 +403,7 @@ final class Py {
                 }
                 yield s.contains(needle);
             }
-            case Map<?, ?> m -> findKey(m, item) != MISSING;
+            case Map<?, ?> m -> findKey(m, hashable(item)) != MISSING;
             case Collection<?> c -> {
                 for (Object x : c) {
                     if (eq(x, item)) yield true;
@@ -410,6 +418,7 @@ final class Py {
     // ---- arithmetic
 
     static Object binary(String op, Object a, Object b) {
+        if (op.equals("%") && a instanceof String s) return PyFormat.percent(s, b);
         if (a instanceof Undefined u) throw u.fail();
         if (b instanceof Undefined u) throw u.fail();
         boolean numbers = isNumber(a) && isNumber(b);
@@ -436,8 +445,8 @@ final class Py {
             case "*" -> {
                 if (ints) return exact(() -> Math.multiplyExact(toLong(a), toLong(b)));
                 if (numbers) return toDouble(a) * toDouble(b);
-                if (a instanceof String s && isInt(b)) return s.repeat((int) Math.max(0, toLong(b)));
-                if (b instanceof String s && isInt(a)) return s.repeat((int) Math.max(0, toLong(a)));
+                if (a instanceof String s && isInt(b)) return s.repeat(repeatCount(s.length(), toLong(b)));
+                if (b instanceof String s && isInt(a)) return s.repeat(repeatCount(s.length(), toLong(a)));
                 if (a instanceof List<?> l && isInt(b)) return repeat(l, toLong(b), a instanceof Tuple);
                 if (b instanceof List<?> l && isInt(a)) return repeat(l, toLong(a), b instanceof Tuple);
             }
@@ -474,7 +483,17 @@ final class Py {
             }
             case "**" -> {
                 if (ints && toLong(b) >= 0) return exact(() -> powExact(toLong(a), toLong(b)));
-                if (numbers) return Math.pow(toDouble(a), toDouble(b));
+                if (numbers) {
+                    double base = toDouble(a);
+                    double exp = toDouble(b);
+                    if (base < 0 && exp != Math.rint(exp)) {
+                        throw TemplateException.runtime("complex numbers are not supported (negative base ** fractional exponent)");
+                    }
+                    if (base == 0 && exp < 0) {
+                        throw TemplateException.runtime("0.0 cannot be raised to a negative power");
+                    }
+                    return Math.pow(base, exp);
+                }
             }
             default -> throw new IllegalStateException(op);
         }
@@ -482,7 +501,15 @@ final class Py {
                 + repr(typeName(b)));
     }
 
+    /** Python would try to allocate it; a template asking for gigabytes gets an error instead. */
+    private static int repeatCount(int size, long times) {
+        if (times <= 0 || size == 0) return 0;
+        if (times > 10_000_000 / size) throw TemplateException.runtime("MemoryError: repetition result too large");
+        return (int) times;
+    }
+
     private static List<Object> repeat(List<?> l, long times, boolean tuple) {
+        times = repeatCount(l.size(), times);
         List<Object> r = new ArrayList<>();
         for (long i = 0; i < times; i++) r.addAll(l);
         return tuple ? Tuple.of(r) : r;
@@ -607,8 +634,10 @@ final class Py {
         if (st == 0) throw TemplateException.runtime("slice step cannot be zero");
         List<Object> items;
         if (obj instanceof String s) items = iterate(s);
-        else if (obj instanceof List<?> l) items = iterate(l);
-        else return Undefined.element(obj, "slice");
+        else if (obj instanceof List<?> l && !(obj instanceof DictView)) items = iterate(l);
+        // Jinja compiles slices to a plain Python subscript, so other types raise instead of going undefined.
+        else if (obj instanceof Map<?, ?>) throw TemplateException.runtime("unhashable type: 'slice'");
+        else throw TemplateException.runtime(repr(typeName(obj)) + " object is not subscriptable");
         int n = items.size();
         long lo;
         long hi;

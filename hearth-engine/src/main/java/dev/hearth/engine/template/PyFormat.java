@@ -237,6 +237,9 @@ final class PyFormat {
 
     static String percent(String fmt, Object args) {
         List<Object> values = args instanceof Tuple t ? t : List.of(args == null ? NONE : args);
+        // Like CPython, any non-tuple argument with __getitem__ (list, dict, undefined) is "a mapping": unused
+        // arguments are then not an error.
+        boolean mappingLike = !(args instanceof Tuple) && (args instanceof List || args instanceof Map || args instanceof Undefined);
         StringBuilder out = new StringBuilder();
         int next = 0;
         for (int i = 0; i < fmt.length(); i++) {
@@ -317,7 +320,7 @@ final class PyFormat {
             }
             out.append(formatValue(v, spec));
         }
-        if (!(args instanceof Map) && next < values.size()) {
+        if (!mappingLike && next < values.size()) {
             throw TemplateException.runtime("not all arguments converted during string formatting");
         }
         return out.toString();

@@ -265,7 +265,7 @@ final class Renderer {
             case Expr.DictLit d -> {
                 Map<Object, Object> out = new LinkedHashMap<>();
                 for (int i = 0; i < d.keys().size(); i++) {
-                    Object key = eval(d.keys().get(i), scope);
+                    Object key = Py.hashable(eval(d.keys().get(i), scope));
                     Object existing = Py.findKey(out, key);
                     out.put(existing == Py.MISSING ? key : existing, eval(d.values().get(i), scope));
                 }
