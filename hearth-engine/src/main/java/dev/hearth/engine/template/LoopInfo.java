@@ -17,10 +17,6 @@ final class LoopInfo implements PyCallable {
         this.recurse = recurse;
     }
 
-    int length() {
-        return items.size();
-    }
-
     Object attribute(String name) {
         int n = items.size();
         return switch (name) {

@@ -188,15 +188,7 @@ final class Methods {
                 return !s.isEmpty() && s.chars().allMatch(Py::isSpace);
             }
             case "isupper", "islower" -> {
-                boolean upper = name.equals("isupper");
-                boolean cased = false;
-                for (int c : s.codePoints().toArray()) {
-                    if (Character.isUpperCase(c) || Character.isLowerCase(c) || Character.isTitleCase(c)) {
-                        if (upper ? !Character.isUpperCase(c) : !Character.isLowerCase(c)) return false;
-                        cased = true;
-                    }
-                }
-                return cased;
+                return isCased(s, name.equals("isupper"));
             }
             case "istitle" -> {
                 return !s.isEmpty() && title(s).equals(s) && s.codePoints().anyMatch(Character::isLetter);
@@ -248,6 +240,18 @@ final class Methods {
             }
             default -> throw new IllegalStateException(name);
         }
+    }
+
+    /** Python's str.isupper / str.islower: at least one cased character and all of them in that case. */
+    static boolean isCased(String s, boolean upper) {
+        boolean cased = false;
+        for (int c : s.codePoints().toArray()) {
+            if (Character.isUpperCase(c) || Character.isLowerCase(c) || Character.isTitleCase(c)) {
+                if (upper ? !Character.isUpperCase(c) : !Character.isLowerCase(c)) return false;
+                cased = true;
+            }
+        }
+        return cased;
     }
 
     private static int[] bounds(String s, List<Object> args, int from) {

@@ -3,7 +3,6 @@ package dev.hearth.engine.template;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -679,9 +678,5 @@ final class Py {
         if (callee instanceof Undefined u) throw u.fail();
         if (callee instanceof PyCallable c) return c.call(args, kwargs);
         throw TemplateException.runtime(repr(typeName(callee)) + " object is not callable");
-    }
-
-    static Iterator<Object> iterator(Object o) {
-        return iterate(o).iterator();
     }
 }

@@ -42,8 +42,8 @@ final class Tests {
             case "true" -> Boolean.TRUE.equals(v);
             case "integer" -> v instanceof Long;
             case "float" -> v instanceof Double;
-            case "lower" -> Py.truthy(Methods.bind(Py.str(v), "islower") instanceof PyCallable c ? c.call(List.of(), Map.of()) : false);
-            case "upper" -> Py.truthy(Methods.bind(Py.str(v), "isupper") instanceof PyCallable c ? c.call(List.of(), Map.of()) : false);
+            case "lower" -> Methods.isCased(Py.str(v), false);
+            case "upper" -> Methods.isCased(Py.str(v), true);
             case "string" -> v instanceof String;
             case "mapping" -> v instanceof Map;
             case "number" -> Py.isNumber(v);
