@@ -93,7 +93,8 @@ final class StdSort {
         a[j + 1] = v;
     }
 
-    private static void heapSort(int[] a, int first, int last, Less comp) {
+    /** std::partial_sort(first, last, last): make_heap then sort_heap; what introsort falls back to. */
+    static void heapSort(int[] a, int first, int last, Less comp) {
         int len = last - first;
         if (len >= 2) { // make_heap
             for (int parent = (len - 2) / 2; ; parent--) {
