@@ -1,7 +1,6 @@
 package dev.hearth.engine.tokenizer;
 
 import java.util.Arrays;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Byte-level BPE ({@code tokenizer.ggml.model = gpt2}), as llama.cpp's {@code llm_tokenizer_bpe}: the
@@ -14,9 +13,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * tokenized are remembered.
  */
 public final class BpeTokenizer extends Tokenizer {
-    private static final int CACHE_LIMIT = 1 << 16;
-    private static final int CACHED_WORD_MAX = 64;
-
     /** Piece ids of every byte string that is a token or a side or result of a merge. */
     private final BytesMap pieces = new BytesMap();
     /** Token id of each piece, or -1 when the piece is only a merge intermediate. */
@@ -26,7 +22,7 @@ public final class BpeTokenizer extends Tokenizer {
     private final int[] bytePiece = new int[256];
     /** Token for a byte when a symbol is not a token: llama.cpp then looks up each byte of its text alone. */
     private final int[] byteFallback = new int[256];
-    private final ConcurrentHashMap<Word, int[]> cache = new ConcurrentHashMap<>();
+    private final WordCache cache = new WordCache();
 
     BpeTokenizer(Vocabulary vocab) {
         super(vocab);
@@ -82,24 +78,6 @@ public final class BpeTokenizer extends Tokenizer {
         if (addSpecial && vocab.addEos) out.add(SpmTokenizer.requireSpecial(vocab.eos, "EOS"));
     }
 
-    /** A word's bytes as a cache key. */
-    private record Word(byte[] bytes, int hash) {
-        static Word of(byte[] b, int from, int to) {
-            byte[] copy = Arrays.copyOfRange(b, from, to);
-            return new Word(copy, Arrays.hashCode(copy));
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Word w && w.hash == hash && Arrays.equals(w.bytes, bytes);
-        }
-
-        @Override
-        public int hashCode() {
-            return hash;
-        }
-    }
-
     /** Scratch space for one encode call. */
     private final class Session {
         private int[] cps = new int[64];
@@ -126,28 +104,9 @@ public final class BpeTokenizer extends Tokenizer {
             int cp = 0;
             for (int w = 0; w < words.size(); w++) {
                 int wordLen = words.get(w);
-                tokenizeWord(bytes, cpOffset[cp], cpOffset[cp + wordLen], out);
+                cache.tokenize(bytes, cpOffset[cp], cpOffset[cp + wordLen], wordIds, out, this::merge);
                 cp += wordLen;
             }
-        }
-
-        private void tokenizeWord(byte[] b, int from, int to, IntList out) {
-            if (to - from > CACHED_WORD_MAX) {
-                wordIds.clear();
-                merge(b, from, to, wordIds);
-                for (int i = 0; i < wordIds.size(); i++) out.add(wordIds.get(i));
-                return;
-            }
-            Word key = Word.of(b, from, to);
-            int[] ids = cache.get(key);
-            if (ids == null) {
-                wordIds.clear();
-                merge(b, from, to, wordIds);
-                ids = wordIds.toArray();
-                if (cache.size() >= CACHE_LIMIT) cache.clear();
-                cache.put(key, ids);
-            }
-            out.addAll(ids);
         }
 
         private void merge(byte[] b, int from, int to, IntList out) {

@@ -35,7 +35,11 @@ final class Fragments {
         Fragments current = new Fragments();
         if (text.length == 0) return current;
         current.add(-1, 0, text.length);
-        for (int id : vocab.specialTokens) {
+        boolean[] present = vocab.specialIndex.occurring(text);
+        if (present == null) return current;
+        for (int k = 0; k < vocab.specialTokens.length; k++) {
+            if (!present[k]) continue; // a token absent from the text is absent from every piece of it
+            int id = vocab.specialTokens[k];
             int attr = vocab.attrs[id];
             if (!parseSpecial && (attr & (Vocabulary.ATTR_CONTROL | Vocabulary.ATTR_UNKNOWN)) != 0) continue;
             byte[] pattern = vocab.textBytes[id];

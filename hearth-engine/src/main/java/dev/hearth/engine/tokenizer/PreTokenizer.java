@@ -31,14 +31,6 @@ record PreTokenizer(String name, List<SplitRule> rules, boolean ignoreMerges, bo
             + "\uD83A\uDD00-\uD83A\uDD43]+";
     private static final String CJK_HANGUL = "[\u4E00-\u9FA5\u0800-\u4E00\uAC00-\uD7FF]+";
     private static final String NOT_PUNCT_RUN = " ?[^(\\s|.,!?\u2026\u3002\uFF0C\u3001\u0964\u06D4\u060C)]+";
-    private static final String TEKKEN = "[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}])([^a-z]))*((?=[\\p{L}])([^A-Z]))+"
-            + "|[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}])([^a-z]))+((?=[\\p{L}])([^A-Z]))*|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*"
-            + "|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
-    private static final String CONTRACTION = "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])";
-    private static final String GPT4O = "[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}])([^a-z]))*((?=[\\p{L}])([^A-Z]))+"
-            + CONTRACTION + "?|[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}])([^a-z]))+((?=[\\p{L}])([^A-Z]))*" + CONTRACTION
-            + "?|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
-
     /**
      * The pre-tokenizer llama.cpp uses for a {@code tokenizer.ggml.pre} value; an absent or empty value means
      * "default" (the regexes llama.cpp falls back to, with a warning about degraded quality).
@@ -73,10 +65,10 @@ record PreTokenizer(String name, List<SplitRule> rules, boolean ignoreMerges, bo
             case "poro-chat" -> of(name, false, rules(NOT_PUNCT_RUN));
             case "bloom", "gpt3-finnish" -> of(name, true, rules(NOT_PUNCT_RUN));
             case "viking" -> of(name, false, rules(NOT_PUNCT_RUN, "\\p{N}"));
-            case "tekken" -> new PreTokenizer(name, rules(TEKKEN), true, false, true, false);
+            case "tekken" -> new PreTokenizer(name, rules(SplitRule.TEKKEN), true, false, true, false);
             case "chameleon" -> new PreTokenizer(name, rules("<sentinel:[0-9]+>", "(IMGIMG)((A|B|C|D|E|F|G|H|I){1,4})Z",
                     "([\\t\\n]|    |  )", "\\p{N}", "[\\p{P}!-/:-@\\[-`{-~]", SplitRule.GPT2), false, false, true, false);
-            case "gpt-4o", "llama4" -> of(name, false, rules(GPT4O));
+            case "gpt-4o", "llama4" -> of(name, false, rules(SplitRule.GPT4O));
             default -> throw new IllegalArgumentException("unknown pre-tokenizer type: '" + name + "'");
         };
     }

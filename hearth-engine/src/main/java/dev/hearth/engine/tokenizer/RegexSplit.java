@@ -74,7 +74,7 @@ record RegexSplit(Pattern pattern, boolean collapsed) implements SplitRule {
         String s = collapsed ? t.collapsed() : t.wide();
         int begin = collapsed ? from : t.wideIndex(from);
         int end = collapsed ? to : t.wideIndex(to);
-        Matcher m = pattern.matcher(s);
+        Matcher m = t.matcher(pattern, s);
         m.region(begin, end); // opaque bounds: lookahead cannot see past the piece, as with std::regex on a range
         int last = from;
         while (m.find()) {

@@ -11,6 +11,7 @@ final class SplitText {
     private String collapsed;
     private String wide;
     private int[] wideToCp; // char index in wide -> code point index; null when every code point is one char
+    private final java.util.Map<java.util.regex.Pattern, java.util.regex.Matcher> matchers = new java.util.IdentityHashMap<>();
 
     SplitText(int[] cps, int length) {
         this.cps = cps;
@@ -88,6 +89,13 @@ final class SplitText {
             }
         }
         return wide;
+    }
+
+    /** A matcher of the pattern over {@code s}, reused across the pieces of this text. */
+    java.util.regex.Matcher matcher(java.util.regex.Pattern pattern, String s) {
+        java.util.regex.Matcher m = matchers.get(pattern);
+        if (m == null) matchers.put(pattern, m = pattern.matcher(s));
+        return m;
     }
 
     /** Char index in {@link #wide()} of code point i. */

@@ -14,6 +14,9 @@ public final class SpmTokenizer extends Tokenizer {
 
     /** Token for each byte value ({@code <0xNN>}, else the one-byte text), or -1. */
     private final int[] byteTokens = new int[256];
+    /** Bit (a << 8 | b) is set when bytes a, b are adjacent somewhere in a token's text. */
+    private final long[] innerPairs = new long[1024];
+    private final WordCache cache = new WordCache();
 
     SpmTokenizer(Vocabulary vocab) {
         super(vocab);
@@ -21,6 +24,12 @@ public final class SpmTokenizer extends Tokenizer {
             int id = vocab.id(String.format("<0x%02X>", b));
             if (id < 0 && b < 0x80) id = vocab.byText.get(new byte[] {(byte) b});
             byteTokens[b] = id;
+        }
+        for (byte[] t : vocab.textBytes) {
+            for (int k = 1; k < t.length; k++) {
+                int pair = (t[k - 1] & 0xFF) << 8 | (t[k] & 0xFF);
+                innerPairs[pair >>> 6] |= 1L << pair;
+            }
         }
     }
 
@@ -65,23 +74,43 @@ public final class SpmTokenizer extends Tokenizer {
         return p + src.length;
     }
 
-    /** The merge state for one piece of text: a doubly linked list of symbols over its bytes. */
+    /**
+     * The merge state for one piece of text: a doubly linked list of symbols over its bytes.
+     *
+     * <p>llama.cpp merges the whole piece at once. Here it is first cut where no merge can ever reach across: at a
+     * symbol boundary whose two neighbouring bytes are never adjacent inside any vocabulary entry (typically
+     * before each {@code ▁word}). A merge joins two symbols into a vocabulary entry, so it cannot join across such a
+     * cut; each chunk then merges exactly as it would inside the whole, and chunks (mostly words) can be cached.
+     */
     private final class Session {
         private int[] start = new int[64], len = new int[64], prev = new int[64], next = new int[64];
         private final MergeQueue queue = new MergeQueue();
+        private final IntList scratch = new IntList();
         private byte[] text;
 
         void tokenize(byte[] t, IntList out) {
+            int chunk = 0;
+            for (int off = 0; off < t.length; ) {
+                if (off > chunk && !adjacentInVocab(t[off - 1], t[off])) {
+                    cache.tokenize(t, chunk, off, scratch, out, this::merge);
+                    chunk = off;
+                }
+                off += Math.min(Utf8.sequenceLength(t[off]), t.length - off);
+            }
+            if (t.length > chunk) cache.tokenize(t, chunk, t.length, scratch, out, this::merge);
+        }
+
+        private void merge(byte[] t, int from, int to, IntList out) {
             text = t;
             int n = 0;
-            for (int off = 0; off < t.length; n++) {
-                int l = Math.min(Utf8.sequenceLength(t[off]), t.length - off);
+            for (int off = from; off < to; n++) {
+                int l = Math.min(Utf8.sequenceLength(t[off]), to - off);
                 if (n == start.length) grow();
                 start[n] = off;
                 len[n] = l;
                 prev[n] = n - 1;
                 off += l;
-                next[n] = off == t.length ? -1 : n + 1;
+                next[n] = off == to ? -1 : n + 1;
             }
             if (n == 0) return;
             queue.clear();
@@ -121,6 +150,12 @@ public final class SpmTokenizer extends Tokenizer {
             prev = java.util.Arrays.copyOf(prev, c);
             next = java.util.Arrays.copyOf(next, c);
         }
+    }
+
+    /** Whether bytes a, b occur next to each other in the text of some token (of any type). */
+    private boolean adjacentInVocab(byte a, byte b) {
+        int pair = (a & 0xFF) << 8 | (b & 0xFF);
+        return (innerPairs[pair >>> 6] & 1L << pair) != 0;
     }
 
     /** llama.cpp aborts when a byte has no token; we fall back to UNK, and fail only without one. */

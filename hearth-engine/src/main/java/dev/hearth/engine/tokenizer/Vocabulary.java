@@ -38,6 +38,7 @@ final class Vocabulary {
     final int[] eog;
     /** CONTROL, USER_DEFINED and UNKNOWN tokens, longest text first, in llama.cpp's order. */
     final int[] specialTokens;
+    final SpecialIndex specialIndex;
     /** llama_token_to_piece(id, special = true) for every token. */
     final byte[][] pieces;
 
@@ -121,6 +122,7 @@ final class Vocabulary {
 
         eog = detectEndOfGeneration();
         specialTokens = specialTokenOrder();
+        specialIndex = new SpecialIndex(specialTokens, textBytes);
         pieces = new byte[n][];
         for (int i = 0; i < n; i++) pieces[i] = computePiece(i);
         applyModelSpecificAttributes(gguf.getString("general.name", ""), pre);
