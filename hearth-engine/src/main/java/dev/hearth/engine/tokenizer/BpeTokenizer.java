@@ -65,7 +65,7 @@ public final class BpeTokenizer extends Tokenizer {
 
     @Override
     void encode(byte[] text, Fragments fragments, boolean addSpecial, IntList out) {
-        if (addSpecial && vocab.addBos) out.add(SpmTokenizer.requireSpecial(vocab.bos, "BOS"));
+        if (addSpecial && vocab.addBos) out.add(requireSpecial(vocab.bos, "BOS"));
         Session s = null;
         for (int f = 0; f < fragments.size(); f++) {
             if (fragments.token(f) >= 0) {
@@ -75,7 +75,7 @@ public final class BpeTokenizer extends Tokenizer {
             if (s == null) s = new Session();
             s.tokenizeText(text, fragments.start(f), fragments.end(f), out);
         }
-        if (addSpecial && vocab.addEos) out.add(SpmTokenizer.requireSpecial(vocab.eos, "EOS"));
+        if (addSpecial && vocab.addEos) out.add(requireSpecial(vocab.eos, "EOS"));
     }
 
     /** Scratch space for one encode call. */

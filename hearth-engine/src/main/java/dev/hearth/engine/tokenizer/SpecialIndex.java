@@ -1,7 +1,7 @@
 package dev.hearth.engine.tokenizer;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Finds which special tokens occur in a text with one pass over it, so that splitting only searches for those:
@@ -15,23 +15,19 @@ final class SpecialIndex {
 
     SpecialIndex(int[] order, byte[][] textBytes) {
         texts = new byte[order.length][];
-        @SuppressWarnings("unchecked")
-        List<Integer>[][] lists = new List[256][257];
+        Map<Integer, IntList> lists = new TreeMap<>(); // key: first byte * 257 + second byte (256: none)
         for (int k = 0; k < order.length; k++) {
             byte[] t = textBytes[order[k]];
             texts[k] = t;
             if (t.length == 0) continue;
             int b0 = t[0] & 0xFF, b1 = t.length > 1 ? t[1] & 0xFF : 256;
-            if (lists[b0][b1] == null) lists[b0][b1] = new ArrayList<>();
-            lists[b0][b1].add(k);
+            lists.computeIfAbsent(b0 * 257 + b1, x -> new IntList()).add(k);
         }
-        for (int b0 = 0; b0 < 256; b0++) {
-            for (int b1 = 0; b1 < 257; b1++) {
-                if (lists[b0][b1] == null) continue;
-                if (byPrefix[b0] == null) byPrefix[b0] = new int[257][];
-                byPrefix[b0][b1] = lists[b0][b1].stream().mapToInt(Integer::intValue).toArray();
-            }
-        }
+        lists.forEach((key, ks) -> {
+            int b0 = key / 257, b1 = key % 257;
+            if (byPrefix[b0] == null) byPrefix[b0] = new int[257][];
+            byPrefix[b0][b1] = ks.toArray();
+        });
     }
 
     /** Which tokens (by position in the special order) occur in the text; null when none does. */

@@ -50,11 +50,6 @@ public final class SpmTokenizer extends Tokenizer {
         if (addSpecial && vocab.addEos) out.add(requireSpecial(vocab.eos, "EOS"));
     }
 
-    static int requireSpecial(int id, String what) {
-        if (id < 0) throw new IllegalStateException("the vocabulary asks for a " + what + " token but has none");
-        return id;
-    }
-
     /** The fragment with every space written as ▁, after an optional leading one. */
     private static byte[] escape(byte[] text, int from, int to, boolean prefix) {
         int spaces = 0;

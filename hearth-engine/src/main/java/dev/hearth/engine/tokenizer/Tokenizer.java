@@ -54,6 +54,12 @@ public sealed abstract class Tokenizer permits SpmTokenizer, BpeTokenizer {
 
     abstract void encode(byte[] text, Fragments fragments, boolean addSpecial, IntList out);
 
+    /** llama.cpp asserts here; a vocabulary that adds BOS/EOS without having one is broken. */
+    static int requireSpecial(int id, String what) {
+        if (id < 0) throw new IllegalStateException("the vocabulary asks for a " + what + " token but has none");
+        return id;
+    }
+
     /** {@link #decode(int[], boolean, boolean)} keeping special tokens, control tokens rendered as nothing. */
     public String decode(int[] ids) {
         return decode(ids, false, false);
