@@ -1,5 +1,9 @@
 package dev.hearth.engine.sampling;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * Candidates as packed {@code long}s: a (logit, token id) pair whose natural ascending order is "best first":
  * higher logit first, equal logits to the lower id. One primitive array then serves as candidate list, heap and
@@ -10,6 +14,8 @@ package dev.hearth.engine.sampling;
  * such tokens are not candidates.
  */
 final class RankedTokens {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
     private RankedTokens() {}
 
     static long key(float logit, int id) {
@@ -30,30 +36,44 @@ final class RankedTokens {
     /**
      * The best {@code k} tokens of {@code logits[0..n)} (ignoring NaN and -Infinity) into {@code out[0..count)},
      * best first; returns count ({@code < k} only when fewer tokens are eligible). A bounded max-heap over the
-     * vocabulary: O(n log k), and most tokens are rejected by one float comparison against the heap's worst.
+     * vocabulary, O(n log k); once the heap is full, whole vectors of logits below its worst entry are skipped
+     * with one comparison, which is nearly all of them.
      */
     static int selectBest(float[] logits, int n, int k, long[] out) {
         if (k <= 0) return 0;
         int size = 0;
-        float worst = Float.NEGATIVE_INFINITY;
-        for (int id = 0; id < n; id++) {
+        int id = 0;
+        for (; id < n && size < k; id++) {
             float v = logits[id];
             if (!(v > Float.NEGATIVE_INFINITY)) continue;
-            if (size < k) {
-                out[size] = key(v, id);
-                siftUp(out, size);
-                if (++size == k) worst = logit(out[0]);
-            } else if (v >= worst) {
-                long key = key(v, id);
-                if (key < out[0]) {
-                    out[0] = key;
-                    siftDown(out, 0, 0, k);
-                    worst = logit(out[0]);
-                }
-            }
+            out[size] = key(v, id);
+            siftUp(out, size++);
         }
-        heapSortHeap(out, 0, size);
-        return size;
+        if (size < k) {
+            heapSortHeap(out, 0, size);
+            return size;
+        }
+        float worst = logit(out[0]);
+        int step = S.length();
+        FloatVector threshold = FloatVector.broadcast(S, worst);
+        for (; id <= n - step; id += step) {
+            if (!FloatVector.fromArray(S, logits, id).compare(VectorOperators.GE, threshold).anyTrue()) continue;
+            for (int j = id; j < id + step; j++) worst = offer(logits[j], j, out, k, worst);
+            threshold = FloatVector.broadcast(S, worst);
+        }
+        for (; id < n; id++) worst = offer(logits[id], id, out, k, worst);
+        heapSortHeap(out, 0, k);
+        return k;
+    }
+
+    /** One token against a full heap of k; returns the (possibly new) worst logit in the heap. */
+    private static float offer(float v, int id, long[] heap, int k, float worst) {
+        if (!(v >= worst)) return worst; // also rejects NaN
+        long key = key(v, id);
+        if (key >= heap[0]) return worst; // equal logit, higher id
+        heap[0] = key;
+        siftDown(heap, 0, 0, k);
+        return logit(heap[0]);
     }
 
     /** Moves the best {@code k} of {@code a[0..n)} to {@code a[0..k)}, best first; the rest stay in {@code a[k..n)}. */

@@ -22,9 +22,12 @@ import static dev.hearth.engine.sampling.RankedTokens.logit;
  * and accepting are separate so a caller can reject a token (speculative decoding); {@link #sampleAndAccept} does
  * both.
  *
- * <p>Candidates are ordered by (logit desc, id asc) throughout, see {@link RankedTokens}. top_k uses a bounded heap
- * (O(V log k)); top_p without top_k sorts only a 256-token prefix unless the mass it needs lies beyond; the full
- * vocabulary is sorted only for typical_p or such a flat top_p. Probabilities are computed in double.
+ * <p>Candidates are ordered by (logit desc, id asc) throughout, see {@link RankedTokens}; every ordering is total,
+ * so the same seed, settings and logits always give the same token. top_k uses a bounded heap (O(V log k)) that
+ * skips whole vectors of logits; top_p without top_k sorts only a 256-token prefix unless the mass it needs lies
+ * beyond; the full vocabulary is sorted only for typical_p or such a flat top_p. Without top_k the candidates stay
+ * implicit (all eligible tokens of the logits array) and the softmax normaliser over the vocabulary is a vector
+ * sum of float exponentials ({@link LogitVectors}); sums over explicit candidates are in double.
  */
 public final class Sampler {
     /** Like llama.cpp's top_p: without a prior top_k, first try this many best tokens before sorting them all. */
@@ -227,14 +230,21 @@ public final class Sampler {
         return id(ranked[i]);
     }
 
+    /** Index of the largest logit, the lowest on ties; NaN never wins. */
     private int argmax(float[] x) {
-        int best = -1;
-        float max = Float.NEGATIVE_INFINITY;
-        for (int id = 0; id < vocabularySize; id++) {
-            if (x[id] > max) { // strict: ties keep the lower id; NaN never wins
-                max = x[id];
-                best = id;
+        float max = LogitVectors.max(x, vocabularySize);
+        int best;
+        if (Float.isNaN(max)) {
+            best = -1;
+            max = Float.NEGATIVE_INFINITY;
+            for (int id = 0; id < vocabularySize; id++) {
+                if (x[id] > max) { // strict: ties keep the lower id
+                    max = x[id];
+                    best = id;
+                }
             }
+        } else {
+            best = max > Float.NEGATIVE_INFINITY ? LogitVectors.indexOf(x, vocabularySize, max) : -1;
         }
         if (best < 0) throw noCandidates();
         lastGreedy = true;
@@ -249,7 +259,7 @@ public final class Sampler {
             whole = false;
         } else {
             // every eligible token is a candidate: leave them in logits[] until a stage needs them ranked
-            float max = ExpSums.max(logits, vocabularySize);
+            float max = LogitVectors.max(logits, vocabularySize);
             if (Float.isNaN(max)) max = maxIgnoringNaN(logits);
             if (!(max > Float.NEGATIVE_INFINITY)) throw noCandidates();
             wholeMax = max;
@@ -328,7 +338,7 @@ public final class Sampler {
      */
     private void topP() {
         float max = whole ? wholeMax : logit(bestKey());
-        double sum = whole ? ExpSums.sumExp(logits, vocabularySize, max, 1f, null) : Double.NaN;
+        double sum = whole ? LogitVectors.sumExp(logits, vocabularySize, max, 1f, null) : Double.NaN;
         if (Double.isNaN(sum)) { // not whole, or NaN logits: exact sum over the candidates (NaN never is one)
             materialize();
             sum = 0;
@@ -415,7 +425,7 @@ public final class Sampler {
     /** Softmax of logit / temperature over the survivors, then one uniform draw walked through their order. */
     private int draw() {
         if (whole) {
-            double sum = ExpSums.sumExp(logits, vocabularySize, wholeMax, 1f / temperature, wholeWeights);
+            double sum = LogitVectors.sumExp(logits, vocabularySize, wholeMax, 1f / temperature, wholeWeights);
             if (!Double.isNaN(sum)) {
                 double target = random.nextDouble() * sum;
                 double cum = 0;
@@ -485,8 +495,8 @@ public final class Sampler {
         out.chosenToken = token;
         if (out.mode() == LogprobMode.MODEL) {
             int k = RankedTokens.selectBest(input, vocabularySize, topModel.length, topModel);
-            float max = ExpSums.max(input, vocabularySize);
-            double sum = ExpSums.sumExp(input, vocabularySize, max, 1f, null);
+            float max = LogitVectors.max(input, vocabularySize);
+            double sum = LogitVectors.sumExp(input, vocabularySize, max, 1f, null);
             if (Double.isNaN(sum)) { // NaN logits: skip them
                 max = maxIgnoringNaN(input);
                 sum = 0;

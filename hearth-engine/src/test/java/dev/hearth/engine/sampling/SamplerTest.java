@@ -528,14 +528,24 @@ class SamplerTest {
                 SamplingParams.builder().seed(3).topK(0).topP(1).minP(0.01).typicalP(0.9).build(),
                 SamplingParams.builder().neutral().seed(4).logprobMode(LogprobMode.SAMPLED).topLogprobs(2).build(),
                 SamplingParams.builder().temperature(0).logitBias(5, Double.NEGATIVE_INFINITY).build());
+        long thread = Thread.currentThread().threadId();
         for (SamplingParams p : configs) {
             Sampler s = new Sampler(p, l.length);
-            for (int i = 0; i < 300; i++) s.sampleAndAccept(l);
-            long id = Thread.currentThread().threadId();
-            long before = mx.getThreadAllocatedBytes(id);
-            for (int i = 0; i < 200; i++) s.sampleAndAccept(l);
-            long allocated = mx.getThreadAllocatedBytes(id) - before;
-            // one object per call would already be >= 200 * 16 bytes
+            // warm up until C2 has compiled the Vector API loops (interpreted, they box vectors): batches of 100
+            // calls until one allocates nothing, at most 200 batches
+            for (int batch = 0; batch < 200; batch++) {
+                long before = mx.getThreadAllocatedBytes(thread);
+                for (int i = 0; i < 100; i++) s.sampleAndAccept(l);
+                if (mx.getThreadAllocatedBytes(thread) - before < 2048) break;
+            }
+            // best of three batches, so a stray recompilation cannot fail the test; an allocation in every call
+            // would show in each batch as >= 200 * 16 bytes
+            long allocated = Long.MAX_VALUE;
+            for (int batch = 0; batch < 3; batch++) {
+                long before = mx.getThreadAllocatedBytes(thread);
+                for (int i = 0; i < 200; i++) s.sampleAndAccept(l);
+                allocated = Math.min(allocated, mx.getThreadAllocatedBytes(thread) - before);
+            }
             assertTrue(allocated < 2048, allocated + " bytes allocated in 200 steps with " + p);
         }
     }
