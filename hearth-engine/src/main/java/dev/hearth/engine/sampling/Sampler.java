@@ -289,35 +289,53 @@ public final class Sampler {
         whole = false;
     }
 
-    /** Locally typical sampling: keep the tokens whose surprisal is closest to the entropy, up to mass typical_p. */
+    /**
+     * Locally typical sampling: keep the tokens whose surprisal is closest to the entropy, up to mass typical_p.
+     * Needs every candidate's probability, but no sort by logit; the order by distance to the entropy is built
+     * like top_p's (a 256-token prefix first). Equal distances go to the earlier candidate: the more probable one
+     * after top_k, the lower id otherwise (llama.cpp's std::sort leaves that order unspecified).
+     */
     private void typical() {
+        float max = 0;
+        double sum = Double.NaN;
+        if (whole) { // the vector path leaves the weights by token id
+            max = wholeMax;
+            sum = LogitVectors.sumExp(logits, vocabularySize, max, 1f, wholeWeights);
+        }
+        boolean byId = !Double.isNaN(sum);
         materialize();
-        if (!sorted) RankedTokens.sort(ranked, 0, count);
-        sorted = true;
-        float max = logit(ranked[0]);
-        double sum = 0;
-        for (int i = 0; i < count; i++) {
-            double w = Math.exp((double) logit(ranked[i]) - max);
-            weights[i] = w;
-            sum += w;
+        if (!byId) {
+            max = logit(bestKey());
+            sum = 0;
+            for (int i = 0; i < count; i++) {
+                double w = Math.exp((double) logit(ranked[i]) - max);
+                weights[i] = w;
+                sum += w;
+            }
         }
         double logSum = Math.log(sum);
         double entropy = 0;
         for (int i = 0; i < count; i++) {
-            double p = weights[i] / sum;
+            double p = (byId ? wholeWeights[id(ranked[i])] : weights[i]) / sum;
             if (p > 0) entropy -= p * (((double) logit(ranked[i]) - max) - logSum);
         }
         for (int i = 0; i < count; i++) {
             double surprisal = logSum - ((double) logit(ranked[i]) - max);
-            float shifted = (float) Math.abs(surprisal - entropy);
-            // non-negative float bits order like the floats; ties go to the more probable (lower position)
-            spare[i] = ((long) Float.floatToRawIntBits(shifted) << 32) | i;
+            float distance = (float) Math.abs(surprisal - entropy);
+            // non-negative float bits order like the floats; the low word is the candidate's position
+            spare[i] = ((long) Float.floatToRawIntBits(distance) << 32) | i;
         }
-        RankedTokens.sort(spare, 0, count);
+        int prefix = count > TOP_P_PREFIX_MIN_CANDIDATES ? TOP_P_PREFIX : count;
+        RankedTokens.selectBestInPlace(spare, count, prefix);
         double cum = 0;
         int last = count;
         for (int i = 0; i < count; i++) {
-            cum += weights[(int) spare[i]] / sum;
+            if (i == prefix) {
+                RankedTokens.sort(spare, prefix, count);
+                prefix = count;
+            }
+            int position = (int) spare[i];
+            cum += (byId ? wholeWeights[id(ranked[position])] : weights[position]) / sum;
             if (cum > typicalP && i + 1 >= minKeep) {
                 last = i + 1;
                 break;

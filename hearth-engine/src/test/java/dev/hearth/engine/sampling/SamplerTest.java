@@ -301,6 +301,17 @@ class SamplerTest {
     }
 
     @Test
+    void typicalOverALargeVocabularyMatchesTheDefinition() {
+        // 5000 tokens: the order by distance to the entropy starts with a 256-token prefix; sigma 0.05 needs more
+        for (double sigma : new double[]{4, 0.05}) {
+            float[] l = gaussian(5000, sigma, 17);
+            Set<Integer> expected = typicalReference(l, 0.9, 0);
+            assertEquals(expected, survivorSet(neutral().typicalP(0.9), l), "sigma " + sigma);
+            assertEquals(sigma < 1, expected.size() > 256, "sigma " + sigma + " kept " + expected.size());
+        }
+    }
+
+    @Test
     void typicalRunsBeforeGreedySoItCanDropTheArgmax() {
         // one token at 0.3, fourteen at 0.05: entropy 2.46 nats, the 0.05 tokens (surprisal 3.0) are more typical
         // than the 0.3 token (1.2); typical_p 0.52 keeps eleven 0.05 tokens (mass 0.55), lowest ids first, and
