@@ -12,13 +12,15 @@ import picocli.CommandLine.Spec;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "detokenize", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-                "Print the text of token ids as llama.cpp's llama_detokenize makes it, exactly: no line break is "
-                        + "added. Bytes that do not form UTF-8 (an incomplete byte sequence) print as U+FFFD.",
+                "Print the text of token ids (llama_detokenize), exactly.",
+                "The text is what llama.cpp's llama_detokenize makes of the ids, printed with no line break "
+                        + "added; bytes that do not form UTF-8 (an incomplete byte sequence) print as U+FFFD.",
                 "The ids come from the command line, --file or standard input, separated by spaces, commas or "
                         + "line breaks; brackets are ignored, so [1, 2, 3] works too. Works on vocabulary-only "
                         + "GGUF files."})
@@ -56,7 +58,7 @@ final class DetokenizeCommand implements Callable<Integer> {
         if (!args.isEmpty() && file != null) {
             throw new ParameterException(spec.commandLine(), "give the ids either as arguments or with --file, not both");
         }
-        String text = args.isEmpty() ? new String(TokenText.read(file, main.in), StandardCharsets.UTF_8)
+        String text = args.isEmpty() ? new String(TokenText.read(file, main.in, spec), StandardCharsets.UTF_8)
                 : String.join(" ", args);
         String decoded;
         try (GgufFile f = GgufFile.open(model)) {
@@ -80,7 +82,7 @@ final class DetokenizeCommand implements Callable<Integer> {
                 if (!w.matches("-?[0-9]{1,12}")) throw new NumberFormatException();
                 id = Long.parseLong(w);
             } catch (NumberFormatException e) {
-                throw new CommandError("not a token id: '" + w + "'");
+                throw new CommandError("not a token id: '" + (w.length() > 40 ? w.substring(0, 40) + "..." : w) + "'");
             }
             if (id < 0 || id >= vocabSize) {
                 throw new CommandError("token id " + id + " is out of range: the vocabulary has " + vocabSize
@@ -88,6 +90,6 @@ final class DetokenizeCommand implements Callable<Integer> {
             }
             ids[n++] = (int) id;
         }
-        return java.util.Arrays.copyOf(ids, n);
+        return Arrays.copyOf(ids, n);
     }
 }

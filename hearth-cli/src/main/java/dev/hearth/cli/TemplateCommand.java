@@ -22,14 +22,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 
 @Command(name = "template", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-                "Render a conversation through a chat template and print the prompt exactly (no line break is "
-                        + "added).",
+                "Render a conversation through a chat template and print the prompt exactly (no line break added).",
                 "The template is the model's tokenizer.chat_template (or tokenizer.chat_template.NAME with "
                         + "--template-name; a model without one gets Hearth's built-in format for it, with a note "
                         + "on stderr), or a Jinja file with --template. With -m, bos_token and eos_token are the "
@@ -101,55 +101,60 @@ final class TemplateCommand implements Callable<Integer> {
         Map<String, Object> extra = new LinkedHashMap<>();
         vars.forEach((name, value) -> extra.put(name, varValue(name, value)));
 
-        String source;
-        String where;
-        String bos = bosToken, eos = eosToken;
-        Tokenizer tokenizer = null;
-        if (model != null) {
-            try (GgufFile f = GgufFile.open(model)) {
-                tokenizer = TokenText.tokenizer(f);
-                if (bos == null) bos = tokenText(tokenizer, tokenizer.bos());
-                if (eos == null) eos = tokenText(tokenizer, tokenizer.eos());
-                if (templateFile != null) {
-                    source = templateSource(templateFile);
-                    where = templateFile.toString();
-                } else {
-                    String key = templateName == null ? TEMPLATE_KEY : TEMPLATE_KEY + "." + templateName;
-                    if (f.has(key)) {
-                        source = modelTemplate(f, key);
-                        where = model + " " + key;
-                    } else if (templateName != null) {
-                        throw new CommandError(model + " has no template named '" + templateName + "' (" + named(f) + ")");
-                    } else {
-                        Tokenizer t = tokenizer;
-                        String arch = f.getString("general.architecture", null);
-                        ChatTemplates.Format format = ChatTemplates.choose(arch, s -> t.tokenId(s) != Tokenizer.NO_TOKEN);
-                        source = format.source();
-                        where = "the built-in " + format.name().toLowerCase(java.util.Locale.ROOT) + " template";
-                        PrintWriter err = spec.commandLine().getErr();
-                        err.println("hearth: " + model + " has no " + TEMPLATE_KEY + "; using " + where);
-                        err.flush();
-                    }
-                }
-            }
+        String output;
+        if (model == null) {
+            output = render(fileTemplate(), conv.messages(), tools, bosToken, eosToken, extra);
         } else {
-            source = templateSource(templateFile);
-            where = templateFile.toString();
+            try (GgufFile f = GgufFile.open(model)) {
+                Tokenizer t = TokenText.tokenizer(f);
+                String bos = bosToken != null ? bosToken : tokenText(t, t.bos());
+                String eos = eosToken != null ? eosToken : tokenText(t, t.eos());
+                Template template = templateFile != null ? fileTemplate() : modelTemplate(f, t);
+                output = render(template, conv.messages(), tools, bos, eos, extra);
+                if (ids) output += "\n" + TokenText.ids(promptIds(t, output, bos, eos)) + "\n";
+            }
         }
-
-        String prompt;
-        try {
-            prompt = ChatTemplate.compile(source).render(conv.messages(), tools, !noGenerationPrompt, bos, eos, extra);
-        } catch (TemplateException e) {
-            throw new CommandError(where + ": " + describe(e), e);
-        }
-
-        StringBuilder sb = new StringBuilder(prompt);
-        if (ids) sb.append('\n').append(TokenText.ids(promptIds(tokenizer, prompt, bos, eos))).append('\n');
         PrintWriter out = spec.commandLine().getOut();
-        out.print(sb);
+        out.print(output);
         out.flush();
         return 0;
+    }
+
+    /** A template's source and how to name it in an error. */
+    record Template(String source, String name) {}
+
+    private Template fileTemplate() throws Exception {
+        return new Template(new String(TokenText.read(templateFile, main.in, spec), StandardCharsets.UTF_8), templateFile.toString());
+    }
+
+    /** The model's (named) template; without one, the built-in format its tokens or architecture suggest. */
+    private Template modelTemplate(GgufFile f, Tokenizer t) {
+        String key = templateName == null ? TEMPLATE_KEY : TEMPLATE_KEY + "." + templateName;
+        if (f.has(key)) {
+            if (!(f.metadata().get(key) instanceof String s)) {
+                throw new CommandError(model + ": metadata '" + key + "' is " + f.metadataType(key) + ", not a string");
+            }
+            return new Template(s, model + " " + key);
+        }
+        if (templateName != null) {
+            throw new CommandError(model + " has no template named '" + templateName + "' (" + namedTemplates(f) + ")");
+        }
+        ChatTemplates.Format format = ChatTemplates.choose(f.getString("general.architecture", null),
+                text -> t.tokenId(text) != Tokenizer.NO_TOKEN);
+        String name = "the built-in " + format.name().toLowerCase(Locale.ROOT) + " template";
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("hearth: " + model + " has no " + TEMPLATE_KEY + "; using " + name);
+        err.flush();
+        return new Template(format.source(), name);
+    }
+
+    private String render(Template template, List<Map<String, Object>> messages, List<Map<String, Object>> tools,
+            String bos, String eos, Map<String, Object> extra) {
+        try {
+            return ChatTemplate.compile(template.source()).render(messages, tools, !noGenerationPrompt, bos, eos, extra);
+        } catch (TemplateException e) {
+            throw new CommandError(template.name() + ": " + describe(e), e);
+        }
     }
 
     private ParameterException usage(String message) {
@@ -172,23 +177,12 @@ final class TemplateCommand implements Callable<Integer> {
         return id == Tokenizer.NO_TOKEN ? "" : new String(t.piece(id, true), StandardCharsets.UTF_8);
     }
 
-    private static String modelTemplate(GgufFile f, String key) {
-        if (!(f.metadata().get(key) instanceof String s)) {
-            throw new CommandError(f.path() + ": metadata '" + key + "' is " + f.metadataType(key) + ", not a string");
-        }
-        return s;
-    }
-
-    private static String named(GgufFile f) {
+    private static String namedTemplates(GgufFile f) {
         TreeSet<String> names = new TreeSet<>();
         for (String k : f.metadata().keySet()) {
             if (k.startsWith(TEMPLATE_KEY + ".")) names.add(k.substring(TEMPLATE_KEY.length() + 1));
         }
         return names.isEmpty() ? "it has none" : "it has " + String.join(", ", names);
-    }
-
-    private String templateSource(Path file) throws Exception {
-        return new String(TokenText.read(file, main.in), StandardCharsets.UTF_8);
     }
 
     /** One line about a template failure, in Jinja2's words. */
@@ -197,9 +191,8 @@ final class TemplateCommand implements Callable<Integer> {
         return switch (e.kind()) {
             case SYNTAX -> "template syntax error: " + e.getMessage();
             case RAISED -> "the template raised an error: " + e.detail() + at;
-            case UNDEFINED -> "template error: undefined value: " + e.detail() + at;
-            case SECURITY -> "template error: not allowed: " + e.detail() + at;
-            case RUNTIME -> "template error: " + e.detail() + at;
+            case SECURITY -> "template error (sandbox): " + e.detail() + at;
+            case UNDEFINED, RUNTIME -> "template error: " + e.detail() + at;
         };
     }
 
@@ -227,7 +220,7 @@ final class TemplateCommand implements Callable<Integer> {
     }
 
     private Object json(Path file) throws Exception {
-        byte[] bytes = TokenText.read(file, main.in);
+        byte[] bytes = TokenText.read(file, main.in, spec);
         try {
             return JSON.readValue(bytes, Object.class);
         } catch (JsonProcessingException e) {

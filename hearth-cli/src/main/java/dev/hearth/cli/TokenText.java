@@ -3,7 +3,9 @@ package dev.hearth.cli;
 import dev.hearth.engine.gguf.GgufFile;
 import dev.hearth.engine.tokenizer.TokenType;
 import dev.hearth.engine.tokenizer.Tokenizer;
+import picocli.CommandLine.Model.CommandSpec;
 
+import java.io.Console;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -19,8 +21,15 @@ final class TokenText {
     private TokenText() {}
 
     /** The bytes of a file, or of standard input when the file is null or {@code -}; nothing is stripped. */
-    static byte[] read(Path file, InputStream stdin) throws IOException {
-        if (file == null || file.toString().equals("-")) return stdin.readAllBytes();
+    static byte[] read(Path file, InputStream stdin, CommandSpec spec) throws IOException {
+        if (file == null || file.toString().equals("-")) {
+            Console console = System.console();
+            if (stdin == System.in && console != null && console.isTerminal()) { // not piped: say why we wait
+                spec.commandLine().getErr().println("hearth: reading standard input; end it with Ctrl-D (Ctrl-Z on Windows)");
+                spec.commandLine().getErr().flush();
+            }
+            return stdin.readAllBytes();
+        }
         try {
             return Files.readAllBytes(file);
         } catch (NoSuchFileException | AccessDeniedException e) {

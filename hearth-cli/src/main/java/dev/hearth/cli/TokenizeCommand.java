@@ -18,8 +18,9 @@ import java.util.concurrent.Callable;
 
 @Command(name = "tokenize", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-                "Print the token ids of a text as llama.cpp's llama_tokenize makes them: one line of ids separated "
-                        + "by spaces, or with --pieces one token per line.",
+                "Print the token ids of a text (llama_tokenize).",
+                "The ids are those llama.cpp's llama_tokenize gives, printed on one line separated by spaces "
+                        + "(the line ends with a line break), or with --pieces one token per line.",
                 "The text is read from --file, --prompt or standard input, byte for byte: nothing is stripped "
                         + "or unescaped, so a line break at the end (from echo or <<<) is tokenized too; "
                         + "--chomp drops one. Works on vocabulary-only GGUF files."})
@@ -59,7 +60,7 @@ final class TokenizeCommand implements Callable<Integer> {
     boolean chomp;
 
     @Option(names = "--pieces",
-            description = "One token per line: its id, then its piece in quotes. Byte-fallback tokens and bytes "
+            description = "One token per line: its id, then its piece (llama_token_to_piece) in quotes. Byte-fallback tokens and bytes "
                     + "that are not whole UTF-8 characters show as <0xNN>; \\n \\r \\t \\\\ are escaped and other "
                     + "invisible characters show as \\u{XXXX}.")
     boolean pieces;
@@ -67,7 +68,7 @@ final class TokenizeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         byte[] text = input != null && input.prompt != null ? input.prompt.getBytes(StandardCharsets.UTF_8)
-                : TokenText.read(input == null ? null : input.file, main.in);
+                : TokenText.read(input == null ? null : input.file, main.in, spec);
         if (chomp) text = chomp(text);
         StringBuilder sb = new StringBuilder();
         try (GgufFile f = GgufFile.open(model)) {
