@@ -9,8 +9,10 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -61,16 +63,23 @@ public final class GgufFile implements AutoCloseable {
 
     /** Opens and validates a GGUF file. The mapping lives until {@link #close()}. */
     public static GgufFile open(Path path) throws IOException {
+        // mapping a directory fails with a bare "No such device": say what it is instead
+        if (Files.isDirectory(path)) throw new GgufFormatException(path + ": is a directory, not a GGUF file");
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
-            MemorySegment mapping = size == 0 ? MemorySegment.NULL.reinterpret(0)
+            MemorySegment mapping = size == 0 ? MemorySegment.ofArray(new byte[0])
                     : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             return parse(path, arena, mapping);
         } catch (IOException | RuntimeException | Error e) {
             arena.close();
             throw e;
         }
+    }
+
+    /** Parses GGUF bytes that are already in memory; {@code path} only names them in messages (tests use it). */
+    static GgufFile parse(Path path, MemorySegment bytes) throws GgufFormatException {
+        return parse(path, Arena.ofConfined(), bytes); // nothing is allocated in it; confined closes cheaply
     }
 
     private static GgufFile parse(Path path, Arena arena, MemorySegment m) throws GgufFormatException {
@@ -81,6 +90,9 @@ public final class GgufFile implements AutoCloseable {
         r.pos = 4;
         int version = r.i32("version");
         if (version == 1) throw r.fail("GGUF version 1 is not supported (only versions 2 and 3)");
+        if (Integer.reverseBytes(version) == 2 || Integer.reverseBytes(version) == 3) {
+            throw r.fail("big-endian GGUF files are not supported (version field reads " + Integer.reverseBytes(version) + " byte-swapped)");
+        }
         if (version < 2 || version > 3) throw r.fail("unsupported GGUF version " + Integer.toUnsignedString(version));
         long tensorCount = r.count("tensor count", 8 + 4 + 8 + 8); // name len, n_dims, type, offset at least
         long kvCount = r.count("metadata key/value count", 8 + 4); // key len + type at least
@@ -181,6 +193,20 @@ public final class GgufFile implements AutoCloseable {
 
     public GgufTensor tensor(String name) { return tensors.get(name); }
 
+    /** Number of weights: the element count summed over all tensors. */
+    public long parameterCount() {
+        long n = 0;
+        for (GgufTensor t : tensors.values()) n += t.elementCount();
+        return n;
+    }
+
+    /** Bytes of tensor data, padding excluded. */
+    public long tensorBytes() {
+        long n = 0;
+        for (GgufTensor t : tensors.values()) n += t.byteSize();
+        return n;
+    }
+
     public boolean has(String key) { return metadata.containsKey(key); }
 
     public String getString(String key) {
@@ -264,6 +290,10 @@ public final class GgufFile implements AutoCloseable {
     private static final class Reader {
         final Path path;
         final MemorySegment m;
+        // one strict decoder for the whole header: a vocabulary has ~10^5 strings
+        final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
         long pos;
 
         Reader(Path path, MemorySegment m) {
@@ -308,23 +338,34 @@ public final class GgufFile implements AutoCloseable {
         }
 
         String string(String what) throws GgufFormatException {
-            long len = i64("length of " + what);
+            return string(what, -1);
+        }
+
+        /**
+         * A length-prefixed UTF-8 string. {@code what} and {@code element} (when >= 0) only name it in errors: the
+         * name is built on failure only, since a vocabulary holds ~10^5 strings.
+         */
+        String string(String what, int element) throws GgufFormatException {
+            if (pos + 8 > m.byteSize()) need(8, "length of " + name(what, element));
+            long len = m.get(I64, pos);
+            pos += 8;
             if (len < 0 || len > m.byteSize() - pos) {
-                throw fail("truncated or damaged: " + what + " at offset " + (pos - 8) + " claims "
+                throw fail("truncated or damaged: " + name(what, element) + " at offset " + (pos - 8) + " claims "
                         + Long.toUnsignedString(len) + " bytes, only " + (m.byteSize() - pos) + " remain");
             }
-            if (len > Integer.MAX_VALUE - 16) throw fail(what + " is too long (" + len + " bytes)");
+            if (len > Integer.MAX_VALUE - 16) throw fail(name(what, element) + " is too long (" + len + " bytes)");
             byte[] b = m.asSlice(pos, len).toArray(ValueLayout.JAVA_BYTE);
             pos += len;
             try {
-                return StandardCharsets.UTF_8.newDecoder()
-                        .onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT)
-                        .decode(java.nio.ByteBuffer.wrap(b)).toString();
+                return utf8.decode(java.nio.ByteBuffer.wrap(b)).toString();
             } catch (CharacterCodingException e) {
                 // Vocabularies occasionally hold invalid UTF-8 (partial byte sequences); keep them readable.
                 return new String(b, StandardCharsets.UTF_8);
             }
+        }
+
+        private static String name(String what, int element) {
+            return element < 0 ? what : "element " + element + " of " + what;
         }
 
         Object value(GgufValueType type, String key, int depth) throws GgufFormatException {
@@ -369,7 +410,8 @@ public final class GgufFile implements AutoCloseable {
                 }
                 case STRING -> {
                     String[] a = new String[len];
-                    for (int i = 0; i < len; i++) a[i] = string("element " + i + " of '" + key + "'");
+                    String what = "'" + key + "'";
+                    for (int i = 0; i < len; i++) a[i] = string(what, i);
                     yield a;
                 }
                 case ARRAY -> {

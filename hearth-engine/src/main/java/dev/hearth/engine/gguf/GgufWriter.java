@@ -24,7 +24,14 @@ import java.util.Map;
 public final class GgufWriter {
     private record Entry(GgufValueType type, Object value) {}
 
-    private record TensorEntry(String name, GgmlType type, long[] shape, MemorySegment data) {}
+    /** {@code data} is null for a tensor that was only declared. */
+    private record TensorEntry(String name, GgmlType type, long[] shape, MemorySegment data) {
+        long byteSize() {
+            long n = 1;
+            for (long d : shape) n *= d;
+            return type.byteSize(n);
+        }
+    }
 
     private final Map<String, Entry> metadata = new LinkedHashMap<>();
     private final List<TensorEntry> tensors = new ArrayList<>();
@@ -39,6 +46,12 @@ public final class GgufWriter {
     /** A value of the given type: a boxed number or Boolean for scalars, a String, or a {@link GgufArray}. */
     public GgufWriter put(String key, GgufValueType type, Object value) {
         checkValue(type, value);
+        if (key.equals("general.alignment")) { // readers refuse anything else, so refuse to write it
+            long a = type == GgufValueType.UINT32 ? ((Number) value).longValue() : -1;
+            if (a <= 0 || Long.bitCount(a) != 1) {
+                throw new IllegalArgumentException("general.alignment must be a power of two u32, got " + type + " " + value);
+            }
+        }
         metadata.put(key, new Entry(type, value));
         return this;
     }
@@ -65,6 +78,18 @@ public final class GgufWriter {
         return this;
     }
 
+    /**
+     * Declares a tensor without its bytes, for outputs too large to hold in memory: {@link #writeHeader} lays it
+     * out, and the caller writes its bytes at {@link #dataOffset(String)} past the data section's start.
+     */
+    public GgufWriter declareTensor(String name, GgmlType type, long... shape) {
+        long n = 1;
+        for (long d : shape) n = Math.multiplyExact(n, d);
+        type.byteSize(n); // checks whole blocks
+        tensors.add(new TensorEntry(name, type, shape.clone(), null));
+        return this;
+    }
+
     public GgufWriter addTensor(String name, float[] values, long... shape) {
         return addTensor(name, GgmlType.F32, shape, MemorySegment.ofArray(values));
     }
@@ -75,7 +100,7 @@ public final class GgufWriter {
 
     private int alignment() {
         Entry a = metadata.get("general.alignment");
-        return a == null ? GgufFile.DEFAULT_ALIGNMENT : (Integer) a.value;
+        return a == null ? GgufFile.DEFAULT_ALIGNMENT : ((Number) a.value).intValue();
     }
 
     public void write(Path path) throws IOException {
@@ -85,8 +110,48 @@ public final class GgufWriter {
     }
 
     public void write(OutputStream os) throws IOException {
+        for (TensorEntry t : tensors) {
+            if (t.data == null) throw new IllegalStateException("tensor '" + t.name + "' was declared without data: use writeHeader");
+        }
         Out out = new Out(os);
         int alignment = alignment();
+        writeHeader(out, alignment);
+        for (TensorEntry t : tensors) {
+            long start = out.count;
+            byte[] chunk = new byte[1 << 16];
+            for (long p = 0; p < t.data.byteSize(); p += chunk.length) {
+                int n = (int) Math.min(chunk.length, t.data.byteSize() - p);
+                MemorySegment.copy(t.data, ValueLayout.JAVA_BYTE, p, chunk, 0, n);
+                out.bytes(chunk, n);
+            }
+            if (out.count - start != t.data.byteSize()) throw new IllegalStateException("short tensor write");
+            out.pad(alignment);
+        }
+        os.flush();
+    }
+
+    /**
+     * Writes only the header (metadata, tensor infos, padding) and returns its length, which is where the data
+     * section starts; tensor {@code t}'s bytes then belong at that plus {@link #dataOffset(String) dataOffset(t)}.
+     */
+    public long writeHeader(OutputStream os) throws IOException {
+        Out out = new Out(os);
+        writeHeader(out, alignment());
+        os.flush();
+        return out.count;
+    }
+
+    /** Where a tensor's bytes start, relative to the data section (the offset its tensor info records). */
+    public long dataOffset(String name) {
+        long offset = 0;
+        for (TensorEntry t : tensors) {
+            if (t.name.equals(name)) return offset;
+            offset = GgufFile.alignUp(offset + t.byteSize(), alignment());
+        }
+        throw new IllegalArgumentException("no tensor '" + name + "'");
+    }
+
+    private void writeHeader(Out out, int alignment) throws IOException {
         out.i32(GgufFile.MAGIC);
         out.i32(version);
         out.i64(tensors.size());
@@ -103,21 +168,9 @@ public final class GgufWriter {
             for (long d : t.shape) out.i64(d);
             out.i32(t.type.id);
             out.i64(offset);
-            offset = GgufFile.alignUp(offset + t.data.byteSize(), alignment);
+            offset = GgufFile.alignUp(offset + t.byteSize(), alignment);
         }
         out.pad(alignment);
-        for (TensorEntry t : tensors) {
-            long start = out.count;
-            byte[] chunk = new byte[1 << 16];
-            for (long p = 0; p < t.data.byteSize(); p += chunk.length) {
-                int n = (int) Math.min(chunk.length, t.data.byteSize() - p);
-                MemorySegment.copy(t.data, ValueLayout.JAVA_BYTE, p, chunk, 0, n);
-                out.bytes(chunk, n);
-            }
-            if (out.count - start != t.data.byteSize()) throw new IllegalStateException("short tensor write");
-            out.pad(alignment);
-        }
-        os.flush();
     }
 
     private static void writeValue(Out out, GgufValueType type, Object v) throws IOException {
