@@ -16,8 +16,8 @@ import java.nio.ByteOrder;
  * <p>F32, F16 and BF16 rows are summed in the order of the llama.cpp build that produced the fixtures (AVX-512):
  * llamafile's tinyBLAS for two or more input rows (one 16-lane accumulator per output), ggml's {@code vec_dot} for
  * one. With F16/BF16 weights the activations are rounded to fp16/bf16, and a one-ulp difference in a sum can move a
- * value across a rounding boundary downstream; matching the order removes those differences. Quantized types use
- * {@link BlockFormat#dot} (integer block sums: only the order of the per-block float terms can differ).
+ * value across a rounding boundary downstream; matching the order removes those differences. The 32-block quantized
+ * types follow {@link GgmlDots}; the others use {@link BlockFormat#dot}.
  */
 final class Matrix {
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -28,8 +28,10 @@ final class Matrix {
     private final MemorySegment data;
     private final int rows, cols;
     private final long rowBytes;
+    private final boolean tokenEmbedding;
 
-    private Matrix(GgmlType type, MemorySegment data, int rows, int cols) {
+    private Matrix(GgmlType type, MemorySegment data, int rows, int cols, boolean tokenEmbedding) {
+        this.tokenEmbedding = tokenEmbedding;
         this.type = type;
         this.format = BlockFormat.of(type);
         this.data = data;
@@ -40,7 +42,8 @@ final class Matrix {
 
     static Matrix of(GgufTensor tensor) {
         try {
-            return new Matrix(tensor.type(), tensor.data(), Math.toIntExact(tensor.rows()), tensor.cols());
+            return new Matrix(tensor.type(), tensor.data(), Math.toIntExact(tensor.rows()), tensor.cols(),
+                    tensor.name().equals("token_embd.weight"));
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             throw new IllegalArgumentException("tensor " + tensor.name() + ": " + e.getMessage(), e);
         }
@@ -65,6 +68,7 @@ final class Matrix {
         MemorySegment q = x.blocks(vt);
         long xRowBytes = vt.byteSize(cols);
         boolean batch = x.batch() >= 2;
+        GgmlDots.Kernel kernel = GgmlDots.supports(type) ? GgmlDots.kernel(type, rows, tokenEmbedding, x.batch()) : null;
         float[] a = new float[cols], b = new float[cols];
         for (int r = 0; r < rows; r++) {
             if (type == GgmlType.F32 || type == GgmlType.F16 || type == GgmlType.BF16) format.dequantize(data, r * rowBytes, a, 0, cols);
@@ -83,7 +87,8 @@ final class Matrix {
                         for (int k = 0; k < cols; k++) b[k] = Float.intBitsToFloat(q.get(SHORT, xo + 2L * k) << 16);
                         yield batch && cols % 32 == 0 ? tinyBlasBf16(a, b, cols) : vecDotBf16(a, b, cols);
                     }
-                    default -> format.dot(data, r * rowBytes, q, xo, cols);
+                    default -> kernel != null ? GgmlDots.dot(type, kernel, data, r * rowBytes, q, xo, cols)
+                            : format.dot(data, r * rowBytes, q, xo, cols);
                 };
             }
         }
