@@ -52,7 +52,8 @@ final class Attention {
         int group = heads / kvHeads;
         int qWidth = heads * keyLength, outWidth = heads * valueLength;
         boolean f16 = cache.type == KvCache.Type.F16;
-        boolean tiny = batch >= 2; // llamafile_sgemm handles batches of two or more queries
+        boolean tiny = batch >= 2; // llamafile_sgemm handles batches of two or more queries (V·w: if head_dim % 4 == 0)
+        boolean tinyV = tiny && valueLength % 4 == 0;
         int nKv = padded(p0 + batch, capacity);
         float capInv = softcap > 0 ? 1.0f / softcap : 0;
         for (int t = 0; t < batch; t++) {
@@ -95,7 +96,7 @@ final class Attention {
 
                 int oo = t * outWidth + h * valueLength;
                 int vo = kvh * valueLength;
-                if (tiny) {
+                if (tinyV) {
                     weightedSumTiny(cache, layer, vo, first, pos, out, oo);
                 } else {
                     for (int d = 0; d < valueLength; d++) {

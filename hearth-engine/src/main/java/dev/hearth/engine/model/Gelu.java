@@ -17,7 +17,8 @@ final class Gelu {
     static {
         for (int i = 0; i < TABLE.length; i++) {
             float x = Float.float16ToFloat((short) i);
-            float g = 0.5f * x * (1.0f + CMath.tanhf(SQRT_2_OVER_PI * x * (1.0f + COEF_A * x * x)));
+            // ggml's table is computed by C compiled for an FMA target: 1 + a·x·x is fused
+            float g = 0.5f * x * (1.0f + CMath.tanhf(SQRT_2_OVER_PI * x * Math.fma(COEF_A * x, x, 1.0f)));
             TABLE[i] = Float.float16ToFloat(Float.floatToFloat16(g));
         }
     }

@@ -14,8 +14,8 @@ import java.nio.ByteOrder;
  * llama.cpp's arithmetic. Single-threaded and scalar.
  *
  * <p>F32, F16 and BF16 rows are summed in the order of the llama.cpp build that produced the fixtures (AVX-512):
- * llamafile's tinyBLAS for two or more input rows (one 16-lane accumulator per output), ggml's {@code vec_dot} for
- * one. With F16/BF16 weights the activations are rounded to fp16/bf16, and a one-ulp difference in a sum can move a
+ * llamafile's tinyBLAS for two or more input rows and a multiple of 4 weight rows (one 16-lane accumulator per
+ * output), ggml's {@code vec_dot} otherwise. With F16/BF16 weights the activations are rounded to fp16/bf16, and a one-ulp difference in a sum can move a
  * value across a rounding boundary downstream; matching the order removes those differences. The 32-block quantized
  * types follow {@link GgmlDots}; the others use {@link BlockFormat#dot}.
  */
@@ -67,7 +67,8 @@ final class Matrix {
         GgmlType vt = format.vecDotType();
         MemorySegment q = x.blocks(vt);
         long xRowBytes = vt.byteSize(cols);
-        boolean batch = x.batch() >= 2;
+        // tinyBLAS takes two or more input rows, and (AVX-512 build) a row count that is a multiple of 4
+        boolean batch = x.batch() >= 2 && rows % 4 == 0;
         GgmlDots.Kernel kernel = GgmlDots.supports(type) ? GgmlDots.kernel(type, rows, tokenEmbedding, x.batch()) : null;
         float[] a = new float[cols], b = new float[cols];
         for (int r = 0; r < rows; r++) {

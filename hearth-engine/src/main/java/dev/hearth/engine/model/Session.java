@@ -181,24 +181,24 @@ public final class Session {
             int window = c.isSliding(il) ? c.slidingWindow() : 0;
             attention.run(cache, il, q, n, p0, window, softmaxScale, c.attnSoftcap(), attn);
 
-            int rows = n;
-            if (il == c.layerCount() - 1 && firstOut > 0) {
-                // only the rows that produce logits go on (the KV cache is complete)
-                rows = n - firstOut;
-                if (rows == 0) {
-                    n = 0;
-                    break;
-                }
-                System.arraycopy(attn, firstOut * aDim, attn, 0, rows * aDim);
-                System.arraycopy(x, firstOut * e, x, 0, rows * e);
-                System.arraycopy(xb, firstOut * e, xb, 0, rows * e);
-            }
-            n = rows;
-
             if (layer.attnSubNorm() != null) layer.attnSubNorm().apply(attn, 0, attn, 0, n, aDim);
             actAttn.set(attn, 0, n);
             layer.output().apply(actAttn, o);
             if (layer.postAttnNorm() != null) layer.postAttnNorm().apply(o, 0, o, 0, n, e);
+
+            if (il == c.layerCount() - 1 && firstOut > 0) {
+                // only the rows that produce logits go on, from here as in llama.cpp (its get_rows follows the
+                // attention output projection, whose batch size decides its summation order)
+                int rows = n - firstOut;
+                if (rows == 0) {
+                    n = 0;
+                    break;
+                }
+                System.arraycopy(o, firstOut * e, o, 0, rows * e);
+                System.arraycopy(x, firstOut * e, x, 0, rows * e);
+                System.arraycopy(xb, firstOut * e, xb, 0, rows * e);
+                n = rows;
+            }
 
             // feed-forward and residuals
             switch (c.residual()) {
