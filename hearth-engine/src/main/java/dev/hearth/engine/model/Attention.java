@@ -5,22 +5,24 @@ import java.util.Arrays;
 /**
  * Causal self-attention of a batch of queries against a {@link KvCache}, reproducing llama.cpp's non-flash path
  * ({@code kq = K·q}, optional soft-cap, {@code softmax(kq·scale + mask)}, {@code kqv = V·softmax}) down to the order
- * of its float sums, as computed by the AVX-512 CPU build that produced the fixtures:
+ * of its float operations, as computed by the AVX-512 CPU build that produced the fixtures:
  * <ul>
  *   <li>the KV length llama.cpp attends over is padded to a multiple of 32 ({@code kv_self.n}); the padding and the
  *       masked positions get weight 0, and their place still decides which SIMD lane later positions land in;
  *   <li>{@code K·q} and, for one query, {@code V·w} go through ggml's {@code vec_dot}: four 16-lane accumulators
- *       over 64-value steps, a fixed reduction, the tail added one by one (no FMA: ggml's C is built without contraction); for a batch of queries llamafile's
- *       tinyBLAS computes {@code V·w} (and, with an F16 cache, {@code K·q}) with one 16-lane accumulator per output;
+ *       over 64-value steps, a fixed reduction, the tail added one by one (no FMA); for a batch of queries
+ *       llamafile's tinyBLAS computes {@code V·w} (and, with an F16 cache, {@code K·q}) with one 16-lane FMA
+ *       accumulator per output;
  *   <li>softmax uses ggml's vectorized exp ({@link Exp}) and sums it per 16 lanes into a double;
  *   <li>with an F16 cache the second operand of both products is rounded to fp16 too (Q, the softmax weights).
  * </ul>
  * Bit-identical intermediate values matter because later steps round to fp16/bf16 or quantize: a one-ulp
- * difference that crosses a rounding boundary becomes a visible one.
+ * difference that crosses a rounding boundary becomes a visible one. The per-lane loops run over the head
+ * dimension, which the JIT vectorizes. Allocates nothing after construction.
  */
 final class Attention {
     private final int heads, kvHeads, keyLength, valueLength, capacity;
-    private final float[] scores, query, key, lanes, row;
+    private final float[] scores, query, key, acc64, lanes;
 
     Attention(ModelConfig c, int capacity) {
         this.heads = c.headCount();
@@ -31,12 +33,12 @@ final class Attention {
         this.scores = new float[padded(capacity, capacity)];
         this.query = new float[keyLength];
         this.key = new float[keyLength];
-        this.lanes = new float[4 * 16 * Math.max(keyLength, valueLength)];
-        this.row = new float[Math.max(keyLength, scores.length)];
+        this.acc64 = new float[64];
+        this.lanes = new float[64 * valueLength];
     }
 
     /** llama.cpp's {@code kv_self.n}: the cells in use rounded up to 32 (at least 32), capped by the cache size. */
-    private static int padded(int used, int capacity) {
+    static int padded(int used, int capacity) {
         return Math.min(capacity, Math.max(32, (used + 31) / 32 * 32));
     }
 
@@ -52,8 +54,9 @@ final class Attention {
         int group = heads / kvHeads;
         int qWidth = heads * keyLength, outWidth = heads * valueLength;
         boolean f16 = cache.type == KvCache.Type.F16;
-        boolean tiny = batch >= 2; // llamafile_sgemm handles batches of two or more queries (V·w: if head_dim % 4 == 0)
-        boolean tinyV = tiny && valueLength % 4 == 0;
+        boolean tiny = batch >= 2; // llamafile_sgemm takes batches of two or more queries ...
+        boolean tinyK = f16 && tiny && keyLength % 16 == 0; // ... for K·q only once Q is fp16, k a multiple of 16
+        boolean tinyV = tiny && valueLength % 4 == 0; // ... for V·w when head_dim (its row count) is a multiple of 4
         int nKv = padded(p0 + batch, capacity);
         float capInv = softcap > 0 ? 1.0f / softcap : 0;
         for (int t = 0; t < batch; t++) {
@@ -71,63 +74,124 @@ final class Attention {
                     if (f16) {
                         short[] kc = cache.k16[layer];
                         for (int i = 0; i < keyLength; i++) key[i] = Float.float16ToFloat(kc[ko + i]);
-                        s = tiny && keyLength % 16 == 0 ? tinyDot(key, 0, query, 0, keyLength)
-                                : vecDot(key, 0, 1, query, keyLength, false);
+                        s = tinyK ? tinyDot(key, query, keyLength) : vecDot(key, 0, query, keyLength, false);
                     } else {
-                        s = vecDot(cache.k32[layer], ko, 1, query, keyLength, true);
+                        s = vecDot(cache.k32[layer], ko, query, keyLength, true);
                     }
                     if (softcap > 0) s = CMath.tanhf(s * capInv) * softcap;
                     s *= scale;
                     scores[j] = s;
                     max = Math.max(max, s);
                 }
-                Arrays.fill(scores, 0, first, 0.0f);
-                Arrays.fill(scores, pos + 1, nKv, 0.0f);
-                double sum = 0;
-                for (int c = 0; c < nKv; c += 16) {
-                    for (int j = Math.max(c, first); j < Math.min(c + 16, pos + 1); j++) scores[j] = Exp.exp(scores[j] - max);
-                    sum += reduce16(scores, c);
-                }
-                float inv = (float) (1.0 / sum);
-                for (int j = first; j <= pos; j++) {
-                    float w = scores[j] * inv;
-                    scores[j] = f16 ? round16(w) : w;
-                }
+                softmax(first, pos, nKv, max, f16);
 
-                int oo = t * outWidth + h * valueLength;
-                int vo = kvh * valueLength;
+                int oo = t * outWidth + h * valueLength, vo = kvh * valueLength;
                 if (tinyV) {
                     weightedSumTiny(cache, layer, vo, first, pos, out, oo);
                 } else {
-                    for (int d = 0; d < valueLength; d++) {
-                        // column d of V over positions 0..nKv-1 (zeros outside first..pos carry weight 0)
-                        for (int j = 0; j < nKv; j++) row[j] = j >= first && j <= pos ? value(cache, layer, j, vo + d) : 0.0f;
-                        out[oo + d] = vecDot(row, 0, 1, scores, nKv, !f16);
-                    }
+                    weightedSumVecDot(cache, layer, vo, first, pos, nKv, !f16, out, oo);
                 }
             }
         }
     }
 
-    private static float value(KvCache cache, int layer, int pos, int i) {
-        return cache.type == KvCache.Type.F16
-                ? Float.float16ToFloat(cache.v16[layer][pos * cache.vWidth + i])
-                : cache.v32[layer][pos * cache.vWidth + i];
+    /**
+     * {@code scores[first..pos]} become softmax weights, zeros elsewhere up to {@code nKv}: ggml's exp per 16 lanes,
+     * each group of 16 summed ({@link #reduce16}) into a double, scaled by {@code (float) (1/sum)}.
+     */
+    private void softmax(int first, int pos, int nKv, float max, boolean f16) {
+        Arrays.fill(scores, 0, first, 0.0f);
+        Arrays.fill(scores, pos + 1, nKv, 0.0f);
+        double sum = 0;
+        for (int c = 0; c < nKv; c += 16) {
+            for (int j = Math.max(c, first); j < Math.min(c + 16, pos + 1); j++) scores[j] = Exp.exp(scores[j] - max);
+            sum += reduce16(scores, c);
+        }
+        float inv = (float) (1.0 / sum);
+        for (int j = first; j <= pos; j++) {
+            float w = scores[j] * inv;
+            scores[j] = f16 ? round16(w) : w;
+        }
+    }
+
+    private float value(KvCache cache, int layer, int index) {
+        return cache.type == KvCache.Type.F16 ? Float.float16ToFloat(cache.v16[layer][index]) : cache.v32[layer][index];
     }
 
     /** tinyBLAS's {@code V·w}: per output, lane l accumulates positions j ≡ l (mod 16) with FMA; then reduced. */
     private void weightedSumTiny(KvCache cache, int layer, int vo, int first, int pos, float[] out, int oo) {
-        Arrays.fill(lanes, 0, 16 * valueLength, 0.0f);
+        int dv = valueLength;
+        Arrays.fill(lanes, 0, 16 * dv, 0.0f);
         for (int j = first; j <= pos; j++) {
             float w = scores[j];
-            int l = (j & 15) * valueLength;
-            for (int d = 0; d < valueLength; d++) lanes[l + d] = Math.fma(value(cache, layer, j, vo + d), w, lanes[l + d]);
+            int l = (j & 15) * dv, src = j * cache.vWidth + vo;
+            if (cache.type == KvCache.Type.F16) {
+                short[] vc = cache.v16[layer];
+                for (int d = 0; d < dv; d++) lanes[l + d] = Math.fma(Float.float16ToFloat(vc[src + d]), w, lanes[l + d]);
+            } else {
+                float[] vc = cache.v32[layer];
+                for (int d = 0; d < dv; d++) lanes[l + d] = Math.fma(vc[src + d], w, lanes[l + d]);
+            }
         }
-        float[] lane = new float[16];
+        reduceLanes(lanes, out, oo);
+    }
+
+    /**
+     * ggml's {@code vec_dot} of each column of V with the weights, over {@code nKv} positions: position j of each
+     * whole 64-step goes to accumulator {@code (j/16) % 4}, lane {@code j % 16}; the tail after the last whole step is
+     * added one position at a time (in float for F32, in double for F16).
+     */
+    private void weightedSumVecDot(KvCache cache, int layer, int vo, int first, int pos, int nKv, boolean floatTail,
+                                   float[] out, int oo) {
+        int dv = valueLength, np = nKv & ~63;
+        if (np > 0) {
+            Arrays.fill(lanes, 0, 64 * dv, 0.0f);
+            for (int j = first; j <= Math.min(pos, np - 1); j++) {
+                float w = scores[j];
+                int l = (j & 63) * dv, src = j * cache.vWidth + vo;
+                for (int d = 0; d < dv; d++) lanes[l + d] = Math.fma(value(cache, layer, src + d), w, lanes[l + d]);
+            }
+            // accumulators a (rows 16a..16a+15): a0 += a2, a1 += a3, a0 += a1, then across the 16 lanes
+            for (int i = 0; i < 16 * dv; i++) {
+                lanes[i] += lanes[32 * dv + i];
+                lanes[16 * dv + i] += lanes[48 * dv + i];
+            }
+            for (int i = 0; i < 16 * dv; i++) lanes[i] += lanes[16 * dv + i];
+            reduceLanes(lanes, out, oo);
+        } else {
+            Arrays.fill(out, oo, oo + dv, 0.0f);
+        }
+        // the tail, positions np..nKv-1 one after the other (those outside first..pos would add zero products)
+        int from = Math.max(np, first);
+        if (floatTail) {
+            float[] vc = cache.v32[layer];
+            for (int j = from; j <= pos; j++) {
+                float w = scores[j];
+                int src = j * cache.vWidth + vo;
+                for (int d = 0; d < dv; d++) out[oo + d] += vc[src + d] * w;
+            }
+        } else {
+            tailF16(cache, layer, vo, from, pos, out, oo);
+        }
+    }
+
+    /** F16 {@code vec_dot} tail: {@code out[d] = (float) ((double) out[d] + Σ_j v·w)}, summed in double. */
+    private void tailF16(KvCache cache, int layer, int vo, int from, int pos, float[] out, int oo) {
         for (int d = 0; d < valueLength; d++) {
-            for (int l = 0; l < 16; l++) lane[l] = lanes[l * valueLength + d];
-            out[oo + d] = reduce16(lane, 0);
+            double sum = out[oo + d];
+            for (int j = from; j <= pos; j++) {
+                sum += Float.float16ToFloat(cache.v16[layer][j * cache.vWidth + vo + d]) * scores[j];
+            }
+            out[oo + d] = (float) sum;
         }
+    }
+
+    /** Rows 0..15 of {@code lanes} (each {@code valueLength} wide) reduced like {@link #reduce16}, per column. */
+    private void reduceLanes(float[] lanes, float[] out, int oo) {
+        int dv = valueLength;
+        for (int i = 0; i < 8 * dv; i++) lanes[i] += lanes[8 * dv + i];
+        for (int i = 0; i < 4 * dv; i++) lanes[i] += lanes[4 * dv + i];
+        for (int d = 0; d < dv; d++) out[oo + d] = (lanes[d] + lanes[2 * dv + d]) + (lanes[dv + d] + lanes[3 * dv + d]);
     }
 
     /** {@code _mm512_reduce_add_ps} of 16 values: halves added pairwise down to one. */
@@ -139,12 +203,12 @@ final class Attention {
     }
 
     /** tinyBLAS's dot: one 16-lane FMA accumulator, {@code n} a multiple of 16. */
-    static float tinyDot(float[] a, int ao, float[] b, int bo, int n) {
-        float[] acc = new float[16];
+    private float tinyDot(float[] a, float[] b, int n) {
+        Arrays.fill(acc64, 0, 16, 0.0f);
         for (int l = 0; l < n; l += 16) {
-            for (int i = 0; i < 16; i++) acc[i] = Math.fma(a[ao + l + i], b[bo + l + i], acc[i]);
+            for (int i = 0; i < 16; i++) acc64[i] = Math.fma(a[l + i], b[l + i], acc64[i]);
         }
-        return reduce16(acc, 0);
+        return reduce16(acc64, 0);
     }
 
     /**
@@ -152,20 +216,20 @@ final class Attention {
      * step, reduced (0+2, 1+3, then 0+1, then across lanes); the tail after the last whole step added one value at a
      * time, in float for F32 ({@code floatTail}), in double for F16.
      */
-    static float vecDot(float[] a, int ao, int unused, float[] b, int n, boolean floatTail) {
+    private float vecDot(float[] a, int ao, float[] b, int n, boolean floatTail) {
         int np = n & ~63;
         float sumf = 0;
         if (np > 0) {
-            float[] acc = new float[64];
+            Arrays.fill(acc64, 0.0f);
             for (int i = 0; i < np; i += 64) {
-                for (int k = 0; k < 64; k++) acc[k] = Math.fma(a[ao + i + k], b[i + k], acc[k]);
+                for (int k = 0; k < 64; k++) acc64[k] = Math.fma(a[ao + i + k], b[i + k], acc64[k]);
             }
             for (int k = 0; k < 16; k++) {
-                acc[k] += acc[32 + k];
-                acc[16 + k] += acc[48 + k];
+                acc64[k] += acc64[32 + k];
+                acc64[16 + k] += acc64[48 + k];
             }
-            for (int k = 0; k < 16; k++) acc[k] += acc[16 + k];
-            sumf = reduce16(acc, 0);
+            for (int k = 0; k < 16; k++) acc64[k] += acc64[16 + k];
+            sumf = reduce16(acc64, 0);
         }
         if (floatTail) {
             for (int i = np; i < n; i++) sumf += a[ao + i] * b[i];

@@ -19,6 +19,7 @@ public final class Session {
     private final int maxBatch;
     private final float[] ropeFactors;
     private int position;
+    private final int[] one = new int[1];
 
     // activations, row t of a batch at t * width
     private final float[] x, xb, q, k, v, qkv, attn, o, ffA, ffB, ffOut, logits, angles;
@@ -101,7 +102,8 @@ public final class Session {
 
     /** {@link #forward} of one token. */
     public float[] forward(int token) {
-        return forward(new int[] {token}, 0, 1);
+        one[0] = token;
+        return forward(one, 0, 1);
     }
 
     /**
