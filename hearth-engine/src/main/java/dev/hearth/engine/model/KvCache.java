@@ -1,0 +1,64 @@
+package dev.hearth.engine.model;
+
+/**
+ * The keys and values of one sequence, per layer, position after position ({@code [pos][kvHead][headDim]}), K
+ * stored after RoPE. With {@link Type#F16} values are rounded to fp16 as they are stored, as llama.cpp's default
+ * cache does.
+ */
+public final class KvCache {
+
+    public enum Type {
+        /** exact: what the conformance fixtures were computed with */
+        F32,
+        /** llama.cpp's default; also rounds Q and the softmax weights to fp16 in attention (see {@link Attention}) */
+        F16
+    }
+
+    final Type type;
+    final int capacity, kWidth, vWidth;
+    final float[][] k32, v32;
+    final short[][] k16, v16;
+
+    KvCache(Type type, int layers, int capacity, int kWidth, int vWidth) {
+        if (capacity < 1) throw new IllegalArgumentException("context length must be positive, got " + capacity);
+        this.type = type;
+        this.capacity = capacity;
+        this.kWidth = kWidth;
+        this.vWidth = vWidth;
+        long kValues = (long) capacity * kWidth, vValues = (long) capacity * vWidth;
+        if (Math.max(kValues, vValues) > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("a context of " + capacity + " positions is too large for one KV cache layer");
+        }
+        if (type == Type.F32) {
+            k32 = new float[layers][(int) kValues];
+            v32 = new float[layers][(int) vValues];
+            k16 = v16 = null;
+        } else {
+            k16 = new short[layers][(int) kValues];
+            v16 = new short[layers][(int) vValues];
+            k32 = v32 = null;
+        }
+    }
+
+    public Type type() {
+        return type;
+    }
+
+    /** Positions it can hold. */
+    public int capacity() {
+        return capacity;
+    }
+
+    /** Stores the K and V rows of position {@code pos} of layer {@code layer}. */
+    void store(int layer, int pos, float[] k, int kOff, float[] v, int vOff) {
+        if (type == Type.F32) {
+            System.arraycopy(k, kOff, k32[layer], pos * kWidth, kWidth);
+            System.arraycopy(v, vOff, v32[layer], pos * vWidth, vWidth);
+        } else {
+            short[] kc = k16[layer], vc = v16[layer];
+            int ko = pos * kWidth, vo = pos * vWidth;
+            for (int i = 0; i < kWidth; i++) kc[ko + i] = Float.floatToFloat16(k[kOff + i]);
+            for (int i = 0; i < vWidth; i++) vc[vo + i] = Float.floatToFloat16(v[vOff + i]);
+        }
+    }
+}
