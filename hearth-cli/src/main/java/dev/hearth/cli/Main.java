@@ -16,10 +16,14 @@ import java.util.Properties;
 /** The {@code hearth} command. Errors end as one line on stderr and exit code 1, never a stack trace. */
 @Command(name = "hearth", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Hearth: a pure-Java LLM inference server for CPUs (GGUF models).",
-        subcommands = {InspectCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InspectCommand.class, ServeCommand.class, TokenizeCommand.class, DetokenizeCommand.class,
+                TemplateCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /** Standard input for the commands that read it (tokenize, detokenize, template); tests give their own. */
+    InputStream in = System.in;
 
     public static void main(String[] args) {
         PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
@@ -29,7 +33,14 @@ public final class Main implements Runnable {
 
     /** The configured command line; tests run it in-process with their own writers. */
     public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
-        return new CommandLine(new Main())
+        return commandLine(System.in, out, err);
+    }
+
+    /** The configured command line reading standard input from {@code in}. */
+    public static CommandLine commandLine(InputStream in, PrintWriter out, PrintWriter err) {
+        Main main = new Main();
+        main.in = in;
+        return new CommandLine(main)
                 .setOut(out)
                 .setErr(err)
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
@@ -44,6 +55,7 @@ public final class Main implements Runnable {
     static String oneLine(Throwable e) {
         String line = switch (e) {
             case GgufFormatException g -> g.getMessage();
+            case CommandError c -> c.getMessage();
             case NoSuchFileException n -> "no such file: " + n.getFile();
             case AccessDeniedException a -> "permission denied: " + a.getFile();
             case IOException io when io.getMessage() != null -> io.getMessage();
