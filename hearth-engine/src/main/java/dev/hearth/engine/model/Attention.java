@@ -37,9 +37,12 @@ final class Attention {
         this.lanes = new float[64 * valueLength];
     }
 
-    /** llama.cpp's {@code kv_self.n}: the cells in use rounded up to 32 (at least 32), capped by the cache size. */
+    /**
+     * llama.cpp's {@code kv_self.n}: the cells in use rounded up to 32 (at least 32), capped by the cache size, which
+     * llama.cpp itself rounds up to a multiple of 32.
+     */
     static int padded(int used, int capacity) {
-        return Math.min(capacity, Math.max(32, (used + 31) / 32 * 32));
+        return Math.min((capacity + 31) / 32 * 32, Math.max(32, (used + 31) / 32 * 32));
     }
 
     /**

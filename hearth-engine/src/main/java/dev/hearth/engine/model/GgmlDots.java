@@ -3,7 +3,6 @@ package dev.hearth.engine.model;
 import dev.hearth.engine.tensor.GgmlType;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * The quantized dot products of llama.cpp's x86 CPU backend (b4747, the build that produced the fixtures), in their
@@ -24,9 +23,9 @@ import java.lang.foreign.ValueLayout;
  * The activations are quantized by ggml's SIMD {@code quantize_row_q8_0}/{@code _q8_1} (see {@link Activations}).
  */
 final class GgmlDots {
-    private GgmlDots() {}
-
     private static final byte[] IQ4NL = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+    private static final int KMASK1 = 0x03030303, KMASK2 = 0x0f0f0f0f;
+    private static final int Q8K_BYTES = 292, Q8K_QS = 4, Q8K_BSUMS = 260;
 
     /** Which kernel llama.cpp runs for this multiplication. */
     enum Kernel { VEC_DOT, TINY_BLAS, REPACKED_Q4_0 }
@@ -50,51 +49,115 @@ final class GgmlDots {
         return (r0 + r2) + (r1 + r3);
     }
 
+    // One decoded weight row: integer weights, per-value scales (1 for the 32-blocks), per-block floats.
+    private final GgmlType type;
+    private final int n, blocks;
+    private final int[] q, sc, mins;
+    private final float[] d, d2;
+    private final float[] acc = new float[8], acc2 = new float[8], accm = new float[4];
+    private final long[] lane = new long[8];
+
+    GgmlDots(GgmlType type, int n) {
+        this.type = type;
+        this.n = n;
+        this.blocks = n / type.blockSize;
+        this.q = new int[n];
+        this.sc = new int[n];
+        this.mins = new int[n / 16];
+        this.d = new float[blocks];
+        this.d2 = new float[blocks];
+    }
+
+    /** Decodes the weight row {@code w[wo .. wo + rowBytes)} (GGUF blocks of {@link #type}). */
+    void load(byte[] w, int wo) {
+        int bytes = type.typeSize;
+        for (int b = 0; b < blocks; b++) {
+            int wb = wo + b * bytes;
+            if (type.blockSize == 32) {
+                d[b] = fp16(w, wb);
+                if (type == GgmlType.Q4_1 || type == GgmlType.Q5_1) d2[b] = fp16(w, wb + 2);
+                values(w, wb, b * 32);
+            } else {
+                superBlock(w, wb, b);
+            }
+        }
+    }
+
     /**
-     * Dot of one weight row ({@code n} values of {@code type} at {@code w[wo..]}) with one activation row in the
-     * type's vec_dot format (Q8_0 or Q8_1 blocks at {@code x[xo..]}).
+     * Dot of the loaded row with one activation row in the type's vec_dot format (Q8_0, Q8_1 or Q8_K blocks at
+     * {@code x[xo..]}).
      */
-    static float dot(GgmlType type, Kernel kernel, MemorySegment w, long wo, MemorySegment x, long xo, int n) {
-        if (type.blockSize == 256) return superBlockDot(type, w, wo, x, xo, n);
-        int nb = n / 32;
-        int wBytes = type.typeSize, xBytes = type == GgmlType.Q4_1 || type == GgmlType.Q5_1 ? 36 : 34;
-        int xq = xBytes == 36 ? 4 : 2; // offset of the int8 values in a Q8_1 / Q8_0 block
-        int[] v = new int[32];
-        float[] acc = new float[8], acc2 = new float[8];
+    float dot(Kernel kernel, byte[] x, int xo) {
+        return type.blockSize == 256 ? superBlockDot(x, xo) : blockDot(kernel, x, xo);
+    }
+
+    private float blockDot(Kernel kernel, byte[] x, int xo) {
+        boolean one = type == GgmlType.Q4_1 || type == GgmlType.Q5_1;
+        int xBytes = one ? 36 : 34, xq = one ? 4 : 2; // Q8_1 / Q8_0 block size and offset of its int8 values
+        java.util.Arrays.fill(acc, 0);
+        java.util.Arrays.fill(acc2, 0);
         float single = 0, summs = 0;
-        for (int b = 0; b < nb; b++) {
-            long wb = wo + (long) b * wBytes, xb = xo + (long) b * xBytes;
-            float dw = fp16(w, wb), dx = fp16(x, xb);
-            values(type, w, wb, v);
-            if (type == GgmlType.Q4_1 || type == GgmlType.Q5_1) summs += fp16(w, wb + 2) * fp16(x, xb + 2);
-            float d = dw * dx;
+        for (int b = 0; b < blocks; b++) {
+            int xb = xo + b * xBytes, v0 = b * 32;
+            float dx = fp16(x, xb);
+            if (one) summs += d2[b] * fp16(x, xb + 2);
+            float dd = d[b] * dx;
             if (kernel == Kernel.REPACKED_Q4_0) {
                 int sum = 0;
-                for (int j = 0; j < 32; j++) sum += v[j] * x.get(ValueLayout.JAVA_BYTE, xb + xq + j);
-                single = Math.fma(sum, d, single);
+                for (int j = 0; j < 32; j++) sum += q[v0 + j] * x[xb + xq + j];
+                single = Math.fma(sum, dd, single);
                 continue;
             }
             float[] target = type == GgmlType.IQ4_NL && kernel == Kernel.VEC_DOT && (b & 1) == 1 ? acc2 : acc;
             for (int k = 0; k < 8; k++) {
                 int sum = 0;
-                for (int j = 4 * k; j < 4 * k + 4; j++) sum += v[j] * x.get(ValueLayout.JAVA_BYTE, xb + xq + j);
-                target[k] = Math.fma(d, sum, target[k]);
+                for (int j = 4 * k; j < 4 * k + 4; j++) sum += q[v0 + j] * x[xb + xq + j];
+                target[k] = Math.fma(dd, sum, target[k]);
             }
         }
         if (kernel == Kernel.REPACKED_Q4_0) return single;
         if (type == GgmlType.IQ4_NL && kernel == Kernel.VEC_DOT) {
-            if (nb % 2 != 0) throw new UnsupportedOperationException("IQ4_NL rows of an odd number of blocks");
+            if (blocks % 2 != 0) throw new UnsupportedOperationException("IQ4_NL rows of an odd number of blocks");
             for (int k = 0; k < 8; k++) acc[k] += acc2[k];
         }
         float sum = hsum8(acc);
-        return type == GgmlType.Q4_1 || type == GgmlType.Q5_1 ? sum + summs : sum;
+        return one ? sum + summs : sum;
+    }
+
+    /** The 32 integer weights of the block at {@code wb} into {@code q[v0..]}, in value order. */
+    private void values(byte[] w, int wb, int v0) {
+        switch (type) {
+            case Q8_0 -> {
+                for (int j = 0; j < 32; j++) q[v0 + j] = w[wb + 2 + j];
+            }
+            case Q4_0 -> nibbles(w, wb + 2, v0, -8);
+            case Q4_1 -> nibbles(w, wb + 4, v0, 0);
+            case Q5_0, Q5_1 -> {
+                boolean one = type == GgmlType.Q5_1;
+                int qh = wb + (one ? 4 : 2);
+                int bits = (w[qh] & 0xff) | (w[qh + 1] & 0xff) << 8 | (w[qh + 2] & 0xff) << 16 | (w[qh + 3] & 0xff) << 24;
+                nibbles(w, qh + 4, v0, 0);
+                for (int j = 0; j < 32; j++) q[v0 + j] = (q[v0 + j] | ((bits >>> j) & 1) << 4) - (one ? 0 : 16);
+            }
+            case IQ4_NL -> {
+                nibbles(w, wb + 2, v0, 0);
+                for (int j = 0; j < 32; j++) q[v0 + j] = IQ4NL[q[v0 + j]];
+            }
+            default -> throw new IllegalArgumentException(type.name());
+        }
+        for (int j = 0; j < 32; j++) sc[v0 + j] = 1;
+    }
+
+    /** Low nibbles of the 16 bytes are values 0..15, high nibbles 16..31. */
+    private void nibbles(byte[] w, int qs, int v0, int offset) {
+        for (int j = 0; j < 16; j++) {
+            int b = w[qs + j] & 0xff;
+            q[v0 + j] = (b & 0x0f) + offset;
+            q[v0 + j + 16] = (b >>> 4) + offset;
+        }
     }
 
     // ---------------------------------------------------------------------------------------- 256-value types
-
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
-    private static final int Q8K_BYTES = 292, Q8K_QS = 4, Q8K_BSUMS = 260;
 
     /**
      * The AVX2 {@code vec_dot} of the K-quants, IQ4_XS and TQ1_0/TQ2_0 against Q8_K: per 256-value block, 8 integer
@@ -102,53 +165,48 @@ final class GgmlDots {
      * {@code acc[m] = fma(d, lane[m], acc[m])}; the min terms ({@code dmin·Σ m·bsum}) and the TQ offsets (−bsums)
      * each the way their kernel combines them.
      */
-    private static float superBlockDot(GgmlType type, MemorySegment w, long wo, MemorySegment x, long xo, int n) {
-        int[] q = new int[256], sc = new int[256], mins = new int[16];
-        long[] lane = new long[8];
-        float[] acc = new float[8], accm = new float[4];
+    private float superBlockDot(byte[] x, int xo) {
+        java.util.Arrays.fill(acc, 0);
+        java.util.Arrays.fill(accm, 0);
         float summs = 0;
-        for (int b = 0; b < n / 256; b++) {
-            long wb = wo + (long) b * type.typeSize, xb = xo + (long) b * Q8K_BYTES;
-            float yd = x.get(F32, xb);
-            decode(type, w, wb, q, sc, mins);
+        for (int b = 0; b < blocks; b++) {
+            int xb = xo + b * Q8K_BYTES, v0 = b * 256, m0 = b * 16;
+            float yd = Float.intBitsToFloat(i32(x, xb));
             java.util.Arrays.fill(lane, 0);
-            for (int v = 0; v < 256; v++) lane[(v & 31) >> 2] += (long) sc[v] * q[v] * x.get(ValueLayout.JAVA_BYTE, xb + Q8K_QS + v);
-            int[] bsum = new int[16];
-            for (int j = 0; j < 16; j++) bsum[j] = x.get(I16, xb + Q8K_BSUMS + 2L * j);
+            for (int v = 0; v < 256; v++) lane[(v & 31) >> 2] += (long) sc[v0 + v] * q[v0 + v] * x[xb + Q8K_QS + v];
             switch (type) {
                 case Q2_K -> {
-                    float d = yd * fp16(w, wb + 80), dmin = -yd * fp16(w, wb + 82);
-                    for (int k = 0; k < 8; k++) acc[k] = Math.fma(dmin, mins[2 * k] * bsum[2 * k] + mins[2 * k + 1] * bsum[2 * k + 1], acc[k]);
-                    for (int k = 0; k < 8; k++) acc[k] = Math.fma(d, lane[k], acc[k]);
+                    float dd = yd * d[b], dmin = -yd * d2[b];
+                    for (int k = 0; k < 8; k++) {
+                        int prod = mins[m0 + 2 * k] * bsum(x, xb, 2 * k) + mins[m0 + 2 * k + 1] * bsum(x, xb, 2 * k + 1);
+                        acc[k] = Math.fma(dmin, prod, acc[k]);
+                    }
+                    for (int k = 0; k < 8; k++) acc[k] = Math.fma(dd, lane[k], acc[k]);
                 }
                 case Q4_K, Q5_K -> {
-                    float d = yd * fp16(w, wb), dmin = -yd * fp16(w, wb + 2);
-                    int[] prod = new int[4];
-                    for (int k = 0; k < 4; k++) {
-                        prod[k] = mins[2 * k] * (bsum[4 * k] + bsum[4 * k + 1]) + mins[2 * k + 1] * (bsum[4 * k + 2] + bsum[4 * k + 3]);
-                    }
+                    float dd = yd * d[b], dmin = -yd * d2[b];
+                    int p0 = prod45(x, xb, m0, 0), p1 = prod45(x, xb, m0, 1), p2 = prod45(x, xb, m0, 2), p3 = prod45(x, xb, m0, 3);
                     if (type == GgmlType.Q4_K) {
-                        for (int k = 0; k < 4; k++) accm[k] = Math.fma(dmin, prod[k], accm[k]);
+                        accm[0] = Math.fma(dmin, p0, accm[0]);
+                        accm[1] = Math.fma(dmin, p1, accm[1]);
+                        accm[2] = Math.fma(dmin, p2, accm[2]);
+                        accm[3] = Math.fma(dmin, p3, accm[3]);
                     } else {
-                        summs += dmin * ((prod[0] + prod[1]) + (prod[2] + prod[3]));
+                        summs += dmin * ((p0 + p1) + (p2 + p3));
                     }
-                    for (int k = 0; k < 8; k++) acc[k] = Math.fma(d, lane[k], acc[k]);
+                    for (int k = 0; k < 8; k++) acc[k] = Math.fma(dd, lane[k], acc[k]);
                 }
-                case Q3_K -> {
-                    float d = yd * fp16(w, wb + 108);
-                    for (int k = 0; k < 8; k++) acc[k] = Math.fma(d, lane[k], acc[k]);
-                }
-                case Q6_K -> {
-                    float d = yd * fp16(w, wb + 208);
-                    for (int k = 0; k < 8; k++) acc[k] = Math.fma(d, lane[k], acc[k]);
+                case Q3_K, Q6_K -> {
+                    float dd = yd * d[b];
+                    for (int k = 0; k < 8; k++) acc[k] = Math.fma(dd, lane[k], acc[k]);
                 }
                 case IQ4_XS -> {
-                    float d = fp16(w, wb) * yd;
-                    for (int k = 0; k < 8; k++) acc[k] = Math.fma(d, lane[k], acc[k]);
+                    float dd = d[b] * yd;
+                    for (int k = 0; k < 8; k++) acc[k] = Math.fma(dd, lane[k], acc[k]);
                 }
                 case TQ1_0, TQ2_0 -> { // q holds the digit 0..2; the −1 comes from the 16-value bsums, pairwise per lane
-                    float d = yd * fp16(w, wb + (type == GgmlType.TQ1_0 ? 52 : 64));
-                    for (int k = 0; k < 8; k++) acc[k] = (float) (lane[k] - bsum[2 * k] - bsum[2 * k + 1]) * d + acc[k];
+                    float dd = yd * d[b];
+                    for (int k = 0; k < 8; k++) acc[k] = (float) (lane[k] - bsum(x, xb, 2 * k) - bsum(x, xb, 2 * k + 1)) * dd + acc[k];
                 }
                 default -> throw new IllegalArgumentException(type.name());
             }
@@ -159,125 +217,113 @@ final class GgmlDots {
         return sum;
     }
 
-    private static final int KMASK1 = 0x03030303, KMASK2 = 0x0f0f0f0f;
+    /** Q4_K/Q5_K min product k: mins of sub-blocks 2k, 2k+1 times the activation sums of those 32 values. */
+    private int prod45(byte[] x, int xb, int m0, int k) {
+        return mins[m0 + 2 * k] * (bsum(x, xb, 4 * k) + bsum(x, xb, 4 * k + 1))
+                + mins[m0 + 2 * k + 1] * (bsum(x, xb, 4 * k + 2) + bsum(x, xb, 4 * k + 3));
+    }
 
-    /** Integer weights {@code q[v]}, their scales {@code sc[v]} and the sub-block mins of one 256-value block. */
-    private static void decode(GgmlType type, MemorySegment w, long wb, int[] q, int[] sc, int[] mins) {
+    private static int bsum(byte[] x, int xb, int j) {
+        return (short) ((x[xb + Q8K_BSUMS + 2 * j] & 0xff) | x[xb + Q8K_BSUMS + 2 * j + 1] << 8);
+    }
+
+    /** Integer weights, their scales, block scales and sub-block mins of the 256-value block {@code b}. */
+    private void superBlock(byte[] w, int wb, int b) {
+        int v0 = b * 256, m0 = b * 16;
         switch (type) {
-            case Q2_K -> { // scales[16] (low: scale, high: min), qs[64]
+            case Q2_K -> { // scales[16] (low: scale, high: min), qs[64], d, dmin
                 for (int v = 0; v < 256; v++) {
-                    int n = v / 128, j = (v % 128) / 32, l = v % 32;
-                    q[v] = (u8(w, wb + 16 + n * 32 + l) >> (2 * j)) & 3;
-                    sc[v] = u8(w, wb + v / 16) & 0xf;
+                    int h = v / 128, j = (v % 128) / 32, l = v % 32;
+                    q[v0 + v] = (u8(w, wb + 16 + h * 32 + l) >> (2 * j)) & 3;
+                    sc[v0 + v] = u8(w, wb + v / 16) & 0xf;
                 }
-                for (int j = 0; j < 16; j++) mins[j] = u8(w, wb + j) >> 4;
+                for (int j = 0; j < 16; j++) mins[m0 + j] = u8(w, wb + j) >> 4;
+                d[b] = fp16(w, wb + 80);
+                d2[b] = fp16(w, wb + 82);
             }
-            case Q3_K -> { // hmask[32], qs[64], scales[12]
-                int[] aux = new int[3];
-                for (int i = 0; i < 3; i++) aux[i] = w.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), wb + 96 + 4L * i);
-                int[] s16 = new int[4];
-                s16[0] = (aux[0] & KMASK2) | (((aux[2] >>> 0) & KMASK1) << 4);
-                s16[1] = (aux[1] & KMASK2) | (((aux[2] >>> 2) & KMASK1) << 4);
-                s16[2] = ((aux[0] >>> 4) & KMASK2) | (((aux[2] >>> 4) & KMASK1) << 4);
-                s16[3] = ((aux[1] >>> 4) & KMASK2) | (((aux[2] >>> 6) & KMASK1) << 4);
+            case Q3_K -> { // hmask[32], qs[64], scales[12], d
+                int a0 = i32(w, wb + 96), a1 = i32(w, wb + 100), a2 = i32(w, wb + 104);
+                int[] s16 = {
+                        (a0 & KMASK2) | ((a2 & KMASK1) << 4),
+                        (a1 & KMASK2) | (((a2 >>> 2) & KMASK1) << 4),
+                        ((a0 >>> 4) & KMASK2) | (((a2 >>> 4) & KMASK1) << 4),
+                        ((a1 >>> 4) & KMASK2) | (((a2 >>> 6) & KMASK1) << 4)};
                 for (int v = 0; v < 256; v++) {
-                    int n = v / 128, j = (v % 128) / 32, l = v % 32;
-                    int low = (u8(w, wb + 32 + n * 32 + l) >> (2 * j)) & 3;
-                    boolean high = (u8(w, wb + l) & (1 << (4 * n + j))) != 0;
-                    q[v] = low - (high ? 0 : 4);
+                    int h = v / 128, j = (v % 128) / 32, l = v % 32;
+                    int low = (u8(w, wb + 32 + h * 32 + l) >> (2 * j)) & 3;
+                    boolean high = (u8(w, wb + l) & (1 << (4 * h + j))) != 0;
+                    q[v0 + v] = low - (high ? 0 : 4);
                     int is = v / 16;
-                    sc[v] = ((s16[is / 4] >>> (8 * (is % 4))) & 0xff) - 32;
+                    sc[v0 + v] = ((s16[is / 4] >>> (8 * (is % 4))) & 0xff) - 32;
                 }
+                d[b] = fp16(w, wb + 108);
             }
             case Q4_K, Q5_K -> { // d, dmin, scales[12], (Q5_K: qh[32]), qs[128]
                 boolean five = type == GgmlType.Q5_K;
-                long qs = wb + (five ? 48 : 16);
+                int qs = wb + (five ? 48 : 16), s = wb + 4;
                 int[] scale = new int[8];
                 for (int j = 0; j < 8; j++) {
-                    long s = wb + 4;
                     if (j < 4) {
                         scale[j] = u8(w, s + j) & 63;
-                        mins[j] = u8(w, s + j + 4) & 63;
+                        mins[m0 + j] = u8(w, s + j + 4) & 63;
                     } else {
                         scale[j] = (u8(w, s + j + 4) & 0xf) | ((u8(w, s + j - 4) >> 6) << 4);
-                        mins[j] = (u8(w, s + j + 4) >> 4) | ((u8(w, s + j) >> 6) << 4);
+                        mins[m0 + j] = (u8(w, s + j + 4) >> 4) | ((u8(w, s + j) >> 6) << 4);
                     }
                 }
                 for (int v = 0; v < 256; v++) {
                     int c = v / 64, h = (v % 64) / 32, l = v % 32;
-                    q[v] = (u8(w, qs + c * 32 + l) >> (4 * h)) & 0xf;
-                    if (five) q[v] += ((u8(w, wb + 16 + l) >> (2 * c + h)) & 1) << 4;
-                    sc[v] = scale[v / 32];
+                    int value = (u8(w, qs + c * 32 + l) >> (4 * h)) & 0xf;
+                    if (five) value += ((u8(w, wb + 16 + l) >> (2 * c + h)) & 1) << 4;
+                    q[v0 + v] = value;
+                    sc[v0 + v] = scale[v / 32];
                 }
+                d[b] = fp16(w, wb);
+                d2[b] = fp16(w, wb + 2);
             }
-            case Q6_K -> { // ql[128], qh[64], scales[16] int8
+            case Q6_K -> { // ql[128], qh[64], scales[16] int8, d
                 for (int v = 0; v < 256; v++) {
-                    int n = v / 128, k = (v % 128) / 32, l = v % 32;
-                    int low = (u8(w, wb + n * 64 + l + 32 * (k & 1)) >> (4 * (k >> 1))) & 0xf;
-                    int high = (u8(w, wb + 128 + n * 32 + l) >> (2 * k)) & 3;
-                    q[v] = (low | high << 4) - 32;
-                    sc[v] = w.get(ValueLayout.JAVA_BYTE, wb + 192 + v / 16);
+                    int h = v / 128, k = (v % 128) / 32, l = v % 32;
+                    int low = (u8(w, wb + h * 64 + l + 32 * (k & 1)) >> (4 * (k >> 1))) & 0xf;
+                    int high = (u8(w, wb + 128 + h * 32 + l) >> (2 * k)) & 3;
+                    q[v0 + v] = (low | high << 4) - 32;
+                    sc[v0 + v] = w[wb + 192 + v / 16];
                 }
+                d[b] = fp16(w, wb + 208);
             }
             case IQ4_XS -> { // d, scales_h (u16), scales_l[4], qs[128]
-                int sh = w.get(I16, wb + 2) & 0xffff;
+                int sh = u8(w, wb + 2) | u8(w, wb + 3) << 8;
                 for (int v = 0; v < 256; v++) {
                     int ib = v / 32, l = v % 32;
                     int nib = (u8(w, wb + 8 + 16 * ib + (l & 15)) >> (l < 16 ? 0 : 4)) & 0xf;
-                    q[v] = IQ4NL[nib];
-                    sc[v] = (((u8(w, wb + 4 + ib / 2) >> (4 * (ib % 2))) & 0xf) | (((sh >> (2 * ib)) & 3) << 4)) - 32;
+                    q[v0 + v] = IQ4NL[nib];
+                    sc[v0 + v] = (((u8(w, wb + 4 + ib / 2) >> (4 * (ib % 2))) & 0xf) | (((sh >> (2 * ib)) & 3) << 4)) - 32;
                 }
+                d[b] = fp16(w, wb);
             }
             case TQ1_0, TQ2_0 -> { // the ternary digit 0..2 of each value, read back from the exact dequantization
                 float[] deq = new float[256];
-                dev.hearth.engine.tensor.BlockFormat.of(type).dequantize(w, wb, deq, 0, 256);
-                float d = fp16(w, wb + (type == GgmlType.TQ1_0 ? 52 : 64));
+                dev.hearth.engine.tensor.BlockFormat.of(type).dequantize(MemorySegment.ofArray(w), wb, deq, 0, 256);
+                float scale = fp16(w, wb + (type == GgmlType.TQ1_0 ? 52 : 64));
                 for (int v = 0; v < 256; v++) {
-                    q[v] = d == 0 ? 1 : Math.round(deq[v] / d) + 1;
-                    sc[v] = 1;
+                    q[v0 + v] = scale == 0 ? 1 : Math.round(deq[v] / scale) + 1;
+                    sc[v0 + v] = 1;
                 }
+                d[b] = scale;
             }
             default -> throw new IllegalArgumentException(type.name());
         }
     }
 
-    private static int u8(MemorySegment s, long o) {
-        return s.get(ValueLayout.JAVA_BYTE, o) & 0xff;
+    private static int u8(byte[] a, int o) {
+        return a[o] & 0xff;
     }
 
-    /** The 32 integer weights of the block at {@code wb}, in value order. */
-    private static void values(GgmlType type, MemorySegment w, long wb, int[] v) {
-        switch (type) {
-            case Q8_0 -> {
-                for (int j = 0; j < 32; j++) v[j] = w.get(ValueLayout.JAVA_BYTE, wb + 2 + j);
-            }
-            case Q4_0 -> nibbles(w, wb + 2, v, -8);
-            case Q4_1 -> nibbles(w, wb + 4, v, 0);
-            case Q5_0, Q5_1 -> {
-                boolean one = type == GgmlType.Q5_1;
-                long qh = wb + (one ? 4 : 2);
-                int bits = w.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), qh);
-                nibbles(w, qh + 4, v, 0);
-                for (int j = 0; j < 32; j++) v[j] = (v[j] | ((bits >>> j) & 1) << 4) - (one ? 0 : 16);
-            }
-            case IQ4_NL -> {
-                nibbles(w, wb + 2, v, 0);
-                for (int j = 0; j < 32; j++) v[j] = IQ4NL[v[j]];
-            }
-            default -> throw new IllegalArgumentException(type.name());
-        }
+    private static int i32(byte[] a, int o) {
+        return u8(a, o) | u8(a, o + 1) << 8 | u8(a, o + 2) << 16 | u8(a, o + 3) << 24;
     }
 
-    /** Low nibbles of the 16 bytes are values 0..15, high nibbles 16..31. */
-    private static void nibbles(MemorySegment w, long qs, int[] v, int offset) {
-        for (int j = 0; j < 16; j++) {
-            int b = w.get(ValueLayout.JAVA_BYTE, qs + j) & 0xff;
-            v[j] = (b & 0x0f) + offset;
-            v[j + 16] = (b >>> 4) + offset;
-        }
-    }
-
-    private static float fp16(MemorySegment s, long o) {
-        return Float.float16ToFloat(s.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), o));
+    private static float fp16(byte[] a, int o) {
+        return Float.float16ToFloat((short) (u8(a, o) | u8(a, o + 1) << 8));
     }
 }

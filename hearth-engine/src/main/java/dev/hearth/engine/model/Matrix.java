@@ -66,30 +66,41 @@ final class Matrix {
         if (x.cols() != cols) throw new IllegalArgumentException("input has " + x.cols() + " columns, matrix has " + cols);
         GgmlType vt = format.vecDotType();
         MemorySegment q = x.blocks(vt);
-        long xRowBytes = vt.byteSize(cols);
+        int batch = x.batch();
+        int xRowBytes = Math.toIntExact(vt.byteSize(cols));
+        if (GgmlDots.supports(type)) {
+            GgmlDots.Kernel kernel = GgmlDots.kernel(type, rows, tokenEmbedding, batch);
+            GgmlDots dots = new GgmlDots(type, cols);
+            byte[] xs = q.asSlice(0, (long) batch * xRowBytes).toArray(ValueLayout.JAVA_BYTE);
+            for (int r = 0; r < rows; r++) {
+                dots.load(data.asSlice(r * rowBytes, rowBytes).toArray(ValueLayout.JAVA_BYTE), 0);
+                for (int i = 0; i < batch; i++) y[i * rows + r] = dots.dot(kernel, xs, i * xRowBytes);
+            }
+            return;
+        }
         // tinyBLAS takes two or more input rows, and (AVX-512 build) a row count that is a multiple of 4
-        boolean batch = x.batch() >= 2 && rows % 4 == 0;
-        GgmlDots.Kernel kernel = GgmlDots.supports(type) ? GgmlDots.kernel(type, rows, tokenEmbedding, x.batch()) : null;
-        float[] a = new float[cols], b = new float[cols];
+        boolean tiny = batch >= 2 && rows % 4 == 0;
+        float[] a = new float[cols];
+        float[][] b = new float[batch][cols];
+        for (int i = 0; i < batch; i++) {
+            long xo = (long) i * xRowBytes;
+            for (int k = 0; k < cols; k++) {
+                b[i][k] = switch (type) {
+                    case F32 -> q.get(FLOAT, xo + 4L * k);
+                    case F16 -> Float.float16ToFloat(q.get(SHORT, xo + 2L * k));
+                    case BF16 -> Float.intBitsToFloat(q.get(SHORT, xo + 2L * k) << 16);
+                    default -> 0;
+                };
+            }
+        }
         for (int r = 0; r < rows; r++) {
             if (type == GgmlType.F32 || type == GgmlType.F16 || type == GgmlType.BF16) format.dequantize(data, r * rowBytes, a, 0, cols);
-            for (int i = 0; i < x.batch(); i++) {
-                long xo = i * xRowBytes;
+            for (int i = 0; i < batch; i++) {
                 y[i * rows + r] = switch (type) {
-                    case F32 -> {
-                        for (int k = 0; k < cols; k++) b[k] = q.get(FLOAT, xo + 4L * k);
-                        yield batch && cols % 16 == 0 ? tinyBlas(a, b, cols) : vecDotF32(a, b, cols);
-                    }
-                    case F16 -> {
-                        for (int k = 0; k < cols; k++) b[k] = Float.float16ToFloat(q.get(SHORT, xo + 2L * k));
-                        yield batch && cols % 16 == 0 ? tinyBlas(a, b, cols) : vecDotF16(a, b, cols);
-                    }
-                    case BF16 -> {
-                        for (int k = 0; k < cols; k++) b[k] = Float.intBitsToFloat(q.get(SHORT, xo + 2L * k) << 16);
-                        yield batch && cols % 32 == 0 ? tinyBlasBf16(a, b, cols) : vecDotBf16(a, b, cols);
-                    }
-                    default -> kernel != null ? GgmlDots.dot(type, kernel, data, r * rowBytes, q, xo, cols)
-                            : format.dot(data, r * rowBytes, q, xo, cols);
+                    case F32 -> tiny && cols % 16 == 0 ? tinyBlas(a, b[i], cols) : vecDotF32(a, b[i], cols);
+                    case F16 -> tiny && cols % 16 == 0 ? tinyBlas(a, b[i], cols) : vecDotF16(a, b[i], cols);
+                    case BF16 -> tiny && cols % 32 == 0 ? tinyBlasBf16(a, b[i], cols) : vecDotBf16(a, b[i], cols);
+                    default -> format.dot(data, r * rowBytes, q, (long) i * xRowBytes, cols);
                 };
             }
         }

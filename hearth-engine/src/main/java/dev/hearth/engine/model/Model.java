@@ -47,8 +47,8 @@ public final class Model {
         int ff = c.feedForwardLength();
 
         GgufTensor embd = file.tensor("token_embd.weight");
+        t.supported(embd);
         t.shape(embd, e, c.vocabularySize());
-        BlockFormat.of(embd.type());
 
         Layer[] layers = new Layer[c.layerCount()];
         for (int il = 0; il < layers.length; il++) {
@@ -101,7 +101,12 @@ public final class Model {
 
     /** A new sequence with the given context size (KV cache capacity) and KV cache element type. */
     public Session newSession(int contextLength, KvCache.Type kvType) {
-        return new Session(this, contextLength, kvType, Session.DEFAULT_BATCH);
+        return newSession(contextLength, kvType, Session.DEFAULT_BATCH);
+    }
+
+    /** As {@link #newSession(int, KvCache.Type)}, processing at most {@code maxBatch} tokens per pass. */
+    public Session newSession(int contextLength, KvCache.Type kvType, int maxBatch) {
+        return new Session(this, contextLength, kvType, maxBatch);
     }
 
     Layer layer(int il) {
@@ -144,6 +149,15 @@ public final class Model {
             return t;
         }
 
+        /** Fails, naming the tensor and its type, when Hearth has no kernels for the type. */
+        void supported(GgufTensor t) {
+            try {
+                BlockFormat.of(t.type());
+            } catch (UnsupportedOperationException e) {
+                throw new UnsupportedOperationException("tensor " + t.name() + ": " + e.getMessage(), e);
+            }
+        }
+
         void shape(GgufTensor t, long cols, long rows) {
             if (t.shape().length > 2 || t.cols() != cols || t.rows() != rows) {
                 throw new IllegalArgumentException("tensor " + t.name() + " has shape " + java.util.Arrays.toString(t.shape())
@@ -154,6 +168,7 @@ public final class Model {
         Linear linear(String name, int cols, int rows, boolean required) {
             GgufTensor w = get(name + ".weight", required);
             if (w == null) return null;
+            supported(w);
             shape(w, cols, rows);
             float[] bias = vector(name + ".bias", rows);
             float[] scale = vector(name + ".scale", 1);

@@ -6,8 +6,10 @@ import dev.hearth.engine.model.Architecture.QueryScaling;
 /**
  * One sequence being evaluated: a KV cache, the next position, and the working buffers of the forward pass. Tokens
  * go in as batches (a whole prompt in one call: every weight matrix multiplies up to {@link #maxBatch()} rows at a
- * time); logits come out for the last token or for every token. Buffers are sized once, so a call allocates
- * nothing apart from {@link #forwardAll}'s result. Not thread-safe.
+ * time); logits come out for the last token or for every token. Buffers are sized once: the forward pass itself
+ * allocates nothing apart from {@link #forwardAll}'s result (the matrix products of the current {@link Matrix}
+ * stand-in still do; the kernels that replace it do not). Not thread-safe; sessions of one {@link Model} may run in
+ * parallel.
  */
 public final class Session {
     static final int DEFAULT_BATCH = 512;
