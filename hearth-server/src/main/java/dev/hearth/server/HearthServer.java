@@ -39,7 +39,7 @@ public final class HearthServer implements AutoCloseable {
 
     /** Context attributes shared with the dialects. */
     public static final String RUN = "hearth.run", CLIENT_GONE = "hearth.clientGone", STREAMED = "hearth.streamed";
-    private static final String ERRORED = "hearth.errored", REQUEST_ID = "hearth.requestId";
+    private static final String ERRORED = "hearth.errored", REQUEST_ID = "hearth.requestId", MAX_BODY = "hearth.maxBody";
     private static final Set<String> PUBLIC = Set.of("/health", "/v1/health", "/v1/models", "/models", "/",
             "/openapi.json", "/docs", "/swagger-ui", "/redoc");
 
@@ -212,6 +212,21 @@ public final class HearthServer implements AutoCloseable {
                 .with("param_value", requested);
     }
 
+    /**
+     * The request body as text, at most the configured limit: Javalin only checks a declared Content-Length, so a
+     * chunked body is counted here while it is read.
+     */
+    public static String body(Context ctx) throws IOException {
+        Long limit = ctx.attribute(MAX_BODY);
+        if (limit == null) return ctx.body();
+        byte[] b = ctx.req().getInputStream().readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+        if (b.length > limit) {
+            throw new ApiError(ApiError.Kind.TOO_LARGE, "the request body is larger than the limit of " + limit + " bytes",
+                    null, "request_too_large");
+        }
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
     public static String requestId(Context ctx) {
         String id = ctx.attribute(REQUEST_ID);
         return id == null ? "-" : id;
@@ -222,6 +237,7 @@ public final class HearthServer implements AutoCloseable {
         String id = incoming != null && incoming.matches("[A-Za-z0-9._:-]{1,64}") ? incoming
                 : UUID.randomUUID().toString().replace("-", "").substring(0, 16);
         ctx.attribute(REQUEST_ID, id);
+        ctx.attribute(MAX_BODY, config.maxBodyBytes());
         ctx.header("X-Request-Id", id);
         cors(ctx);
         if (ctx.method().name().equals("OPTIONS")) return;

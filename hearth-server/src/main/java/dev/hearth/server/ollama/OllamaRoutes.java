@@ -123,7 +123,7 @@ public final class OllamaRoutes {
     }
 
     private void show(Context ctx) throws Exception {
-        ObjectNode body = Fields.object(ctx.body());
+        ObjectNode body = Fields.object(HearthServer.body(ctx));
         String model = Fields.string(body, "model", Fields.string(body, "name", null));
         if (model == null) throw ApiError.invalid("model", "model is required");
         checkModel(model);
@@ -165,7 +165,7 @@ public final class OllamaRoutes {
     }
 
     private void generate(Context ctx) throws Exception {
-        ObjectNode body = Fields.object(ctx.body());
+        ObjectNode body = Fields.object(HearthServer.body(ctx));
         String model = Fields.string(body, "model", null);
         if (model == null || model.isEmpty()) throw ApiError.invalid("model", "model is required");
         checkModel(model);
@@ -193,7 +193,7 @@ public final class OllamaRoutes {
     }
 
     private void chat(Context ctx) throws Exception {
-        ObjectNode body = Fields.object(ctx.body());
+        ObjectNode body = Fields.object(HearthServer.body(ctx));
         String model = Fields.string(body, "model", null);
         if (model == null || model.isEmpty()) throw ApiError.invalid("model", "model is required");
         checkModel(model);

@@ -63,7 +63,7 @@ public final class OpenAiRoutes {
     }
 
     private void chat(Context ctx) throws Exception {
-        ObjectNode body = Fields.object(ctx.body());
+        ObjectNode body = Fields.object(HearthServer.body(ctx));
         OpenAiRequest req = OpenAiRequest.read(body, true);
         server.checkModel(req.model());
         Prompt prompt = new Prompt.Chat(Messages.read(body.get("messages")), Messages.tools(body),
@@ -77,7 +77,7 @@ public final class OpenAiRoutes {
     }
 
     private void completions(Context ctx) throws Exception {
-        ObjectNode body = Fields.object(ctx.body());
+        ObjectNode body = Fields.object(HearthServer.body(ctx));
         OpenAiRequest req = OpenAiRequest.read(body, false);
         server.checkModel(req.model());
         for (String unsupported : List.of("suffix")) {

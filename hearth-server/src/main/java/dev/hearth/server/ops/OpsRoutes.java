@@ -85,7 +85,7 @@ public final class OpsRoutes {
     }
 
     private void tokenize(Context ctx) throws Exception {
-        ObjectNode body = Fields.object(ctx.body());
+        ObjectNode body = Fields.object(HearthServer.body(ctx));
         String content = Fields.requireString(body, "content");
         boolean addSpecial = Fields.bool(body, "add_special", false);
         boolean parseSpecial = Fields.bool(body, "parse_special", true);
@@ -112,7 +112,7 @@ public final class OpsRoutes {
     }
 
     private void detokenize(Context ctx) throws Exception {
-        ObjectNode body = Fields.object(ctx.body());
+        ObjectNode body = Fields.object(HearthServer.body(ctx));
         JsonNode tokens = body.get("tokens");
         if (tokens == null || tokens.isNull()) throw ApiError.invalid("tokens", "'tokens' is required");
         if (!tokens.isArray()) throw Fields.wrongType("tokens", "a list of token ids", tokens);
@@ -130,7 +130,7 @@ public final class OpsRoutes {
     }
 
     private void applyTemplate(Context ctx) throws Exception {
-        ObjectNode body = Fields.object(ctx.body());
+        ObjectNode body = Fields.object(HearthServer.body(ctx));
         List<Map<String, Object>> messages = Messages.read(body.get("messages"));
         Generator g = server.generator();
         String prompt;
@@ -145,7 +145,7 @@ public final class OpsRoutes {
 
     /** {"prompt": "..."} as one user turn through the chat template; sampling fields as on the OpenAI routes. */
     private void predict(Context ctx) throws Exception {
-        ObjectNode body = Fields.object(ctx.body());
+        ObjectNode body = Fields.object(HearthServer.body(ctx));
         String text = Fields.requireString(body, "prompt");
         Integer max = Fields.integer(body, "max_tokens");
         if (max == null) max = Fields.integer(body, "max_new_tokens");

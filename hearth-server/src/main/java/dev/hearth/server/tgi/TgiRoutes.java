@@ -41,17 +41,17 @@ public final class TgiRoutes {
     }
 
     private void compat(Context ctx) throws Exception {
-        ObjectNode body = Fields.object(ctx.body());
+        ObjectNode body = Fields.object(HearthServer.body(ctx));
         if (Fields.bool(body, "stream", false)) stream(ctx, body);
         else generate(ctx, body, true);
     }
 
     private void generate(Context ctx, boolean asList) throws Exception {
-        generate(ctx, Fields.object(ctx.body()), asList);
+        generate(ctx, Fields.object(HearthServer.body(ctx)), asList);
     }
 
     private void stream(Context ctx) throws Exception {
-        stream(ctx, Fields.object(ctx.body()));
+        stream(ctx, Fields.object(HearthServer.body(ctx)));
     }
 
     private record Job(TgiParameters params, GenerationRun run, String inputs) {}
