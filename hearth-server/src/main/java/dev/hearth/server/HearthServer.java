@@ -72,6 +72,7 @@ public final class HearthServer implements AutoCloseable {
             c.startupWatcherEnabled = false;
             c.http.maxRequestSize = config.maxBodyBytes();
             c.http.disableCompression();
+            c.staticFiles.enableWebjars();
             c.jsonMapper(new JavalinJackson(mapper, true));
             c.requestLogger.http(this::logRequest);
         });
