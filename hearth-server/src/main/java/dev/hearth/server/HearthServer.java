@@ -36,6 +36,8 @@ import java.util.UUID;
  */
 public final class HearthServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HearthServer.class);
+    /** The one-line-per-request log, under its own name so it can be switched on alone. */
+    private static final Logger requestLog = LoggerFactory.getLogger("dev.hearth.server.requests");
 
     /** Context attributes shared with the dialects. */
     public static final String RUN = "hearth.run", CLIENT_GONE = "hearth.clientGone", STREAMED = "hearth.streamed";
@@ -315,7 +317,7 @@ public final class HearthServer implements AutoCloseable {
             b.append(String.format(Locale.ROOT, " tokens/s=%.1f", run.tokensPerSecond()));
             if (Boolean.TRUE.equals(ctx.attribute(CLIENT_GONE))) b.append(" client_gone=cancelled");
         }
-        log.info(b.toString());
+        requestLog.info(b.toString());
     }
 
     /** Stops answering, closes the engine and unmaps the model; safe to call more than once, from any thread. */

@@ -26,6 +26,11 @@ public final class Routes {
         add(HandlerType.GET, path, tag, summary, false, handler);
     }
 
+    /** HEAD answered like GET (Ollama's clients probe {@code HEAD /}); not listed in the OpenAPI document twice. */
+    public void head(String path, Handler handler) {
+        app.addHttpHandler(HandlerType.HEAD, path, handler);
+    }
+
     public void post(String path, String tag, String summary, Handler handler) {
         add(HandlerType.POST, path, tag, summary, false, handler);
     }

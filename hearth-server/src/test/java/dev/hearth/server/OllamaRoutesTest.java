@@ -125,6 +125,9 @@ class OllamaRoutesTest extends ServerTestBase {
         Reply root = get("/");
         assertEquals(200, root.status());
         assertEquals("Ollama is running", root.body());
+        var head = http.send(java.net.http.HttpRequest.newBuilder(uri("/")).method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody())
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, head.statusCode(), "Ollama's CLI probes HEAD /");
     }
 
     @Test

@@ -47,13 +47,24 @@ public final class OllamaRoutes {
     }
 
     public void register(Routes routes) {
-        routes.get("/", "Ollama", "\"Ollama is running\"", ctx -> ctx.contentType("text/plain; charset=utf-8").result("Ollama is running"));
-        routes.get("/api/version", "Ollama", "Ollama API version", ctx -> ctx.json(Map.of("version", OLLAMA_VERSION)));
+        routes.get("/", "Ollama", "\"Ollama is running\"", this::root);
+        routes.head("/", this::root);
+        routes.get("/api/version", "Ollama", "Ollama API version", this::version);
+        routes.head("/api/version", this::version);
         routes.get("/api/tags", "Ollama", "Local models", this::tags);
+        routes.head("/api/tags", this::tags);
         routes.get("/api/ps", "Ollama", "Loaded models", this::ps);
         routes.post("/api/show", "Ollama", "Model details", this::show);
         routes.postStreaming("/api/generate", "Ollama", "Completion (NDJSON stream unless stream is false)", this::generate);
         routes.postStreaming("/api/chat", "Ollama", "Chat (NDJSON stream unless stream is false)", this::chat);
+    }
+
+    private void root(Context ctx) {
+        ctx.contentType("text/plain; charset=utf-8").result("Ollama is running");
+    }
+
+    private void version(Context ctx) {
+        ctx.json(Map.of("version", OLLAMA_VERSION));
     }
 
     private String name() {

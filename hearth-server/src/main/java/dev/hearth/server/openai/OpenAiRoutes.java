@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.engine.generate.Completion;
 import dev.hearth.engine.generate.FinishReason;
+import dev.hearth.engine.generate.GenerationRequest;
 import dev.hearth.engine.generate.Generator;
 import dev.hearth.engine.generate.Prompt;
 import dev.hearth.server.ApiError;
@@ -13,15 +14,18 @@ import dev.hearth.server.Dialect;
 import dev.hearth.server.Fields;
 import dev.hearth.server.GenerationRun;
 import dev.hearth.server.HearthServer;
+import dev.hearth.server.Logprobs;
 import dev.hearth.server.ModelCard;
 import dev.hearth.server.Routes;
 import dev.hearth.server.Sink;
 import dev.hearth.server.Streaming;
 import io.javalin.http.Context;
+import org.slf4j.LoggerFactory;
 
 import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 /** OpenAI's chat/completions/models routes, with and without the /v1 prefix, as llama.cpp's server serves them. */
 public final class OpenAiRoutes {
@@ -71,18 +75,19 @@ public final class OpenAiRoutes {
         Generator g = server.generator();
         GenerationRun run = GenerationRun.start(g, req.requests(prompt), server.metrics());
         Envelope env = new Envelope("chatcmpl-" + randomId(), "chat.completion", modelName(req));
-        if (req.stream()) streamChat(ctx, run, req, env);
-        else ctx.attribute(HearthServer.RUN, run);
-        if (!req.stream()) respond(ctx, chatResult(run.collect(req.n()), req, env));
+        if (req.stream()) {
+            streamChat(ctx, run, req, env);
+            return;
+        }
+        ctx.attribute(HearthServer.RUN, run);
+        respond(ctx, chatResult(run.collect(req.n()), req, env));
     }
 
     private void completions(Context ctx) throws Exception {
         ObjectNode body = Fields.object(HearthServer.body(ctx));
         OpenAiRequest req = OpenAiRequest.read(body, false);
         server.checkModel(req.model());
-        for (String unsupported : List.of("suffix")) {
-            if (Fields.has(body, unsupported)) throw ApiError.invalid(unsupported, "'" + unsupported + "' is not supported");
-        }
+        if (Fields.has(body, "suffix")) throw ApiError.invalid("suffix", "'suffix' (fill-in-the-middle) is not supported");
         if (Fields.bool(body, "echo", false)) throw ApiError.invalid("echo", "'echo' is not supported");
         Integer bestOf = Fields.integer(body, "best_of");
         if (bestOf != null && bestOf != 1) throw ApiError.invalid("best_of", "best_of other than 1 is not supported; use n");
@@ -91,7 +96,7 @@ public final class OpenAiRoutes {
             throw ApiError.invalid("prompt", "streaming supports one prompt per request, got " + prompts.size());
         }
         Generator g = server.generator();
-        List<dev.hearth.engine.generate.GenerationRequest> all = new java.util.ArrayList<>();
+        List<GenerationRequest> all = new ArrayList<>();
         for (Prompt p : prompts) all.addAll(req.requests(p));
         GenerationRun run = GenerationRun.start(g, all, server.metrics());
         Envelope env = new Envelope("cmpl-" + randomId(), "text_completion", modelName(req));
@@ -174,7 +179,7 @@ public final class OpenAiRoutes {
     private ObjectNode chatResult(List<GenerationRun.Choice> choices, OpenAiRequest req, Envelope env) {
         ObjectNode o = env.start("chat.completion");
         ArrayNode arr = o.putArray("choices");
-        List<Completion> done = new java.util.ArrayList<>();
+        List<Completion> done = new ArrayList<>();
         for (int i = 0; i < choices.size(); i++) {
             GenerationRun.Choice c = choices.get(i);
             ObjectNode ch = arr.addObject();
@@ -185,7 +190,7 @@ public final class OpenAiRoutes {
             if (req.logprobs()) {
                 ArrayNode content = ch.putObject("logprobs").putArray("content");
                 for (var t : c.tokens) {
-                    ObjectNode e = dev.hearth.server.Logprobs.openAiEntry(t, req.topLogprobs() > 0);
+                    ObjectNode e = Logprobs.openAiEntry(t, req.topLogprobs() > 0);
                     if (e != null) content.add(e);
                 }
             } else {
@@ -202,7 +207,7 @@ public final class OpenAiRoutes {
     private ObjectNode completionResult(List<GenerationRun.Choice> choices, OpenAiRequest req, Envelope env, int prompts) {
         ObjectNode o = env.start("text_completion");
         ArrayNode arr = o.putArray("choices");
-        List<Completion> done = new java.util.ArrayList<>();
+        List<Completion> done = new ArrayList<>();
         for (int i = 0; i < choices.size(); i++) {
             GenerationRun.Choice c = choices.get(i);
             ObjectNode ch = arr.addObject();
@@ -233,7 +238,7 @@ public final class OpenAiRoutes {
                 case GenerationRun.Token t -> {
                     ObjectNode lp = null;
                     if (req.logprobs()) {
-                        ObjectNode entry = dev.hearth.server.Logprobs.openAiEntry(t.event(), req.topLogprobs() > 0);
+                        ObjectNode entry = Logprobs.openAiEntry(t.event(), req.topLogprobs() > 0);
                         if (entry != null) (lp = F.objectNode()).putArray("content").add(entry);
                     }
                     if (t.event().text().isEmpty() && lp == null) return;
@@ -255,7 +260,7 @@ public final class OpenAiRoutes {
             if (req.includeUsage() && !failed[0]) {
                 ObjectNode u = env.start("chat.completion.chunk");
                 u.putArray("choices");
-                u.set("usage", usage(java.util.Arrays.asList(done), 1));
+                u.set("usage", usage(Arrays.asList(done), 1));
                 sink.send(u);
             }
             sink.data("[DONE]");
@@ -301,7 +306,7 @@ public final class OpenAiRoutes {
             if (req.includeUsage() && !failed[0]) {
                 ObjectNode u = env.start("text_completion");
                 u.putArray("choices");
-                u.set("usage", usage(java.util.Arrays.asList(done), 1));
+                u.set("usage", usage(Arrays.asList(done), 1));
                 sink.send(u);
             }
             sink.data("[DONE]");
@@ -323,8 +328,7 @@ public final class OpenAiRoutes {
     /** An engine failure after the stream began: OpenAI's error object as a data event (then [DONE]). */
     static ObjectNode streamError(Context ctx, Throwable t) {
         ApiError e = GenerationRun.failed(t);
-        org.slf4j.LoggerFactory.getLogger(OpenAiRoutes.class)
-                .error("request {} failed while streaming", HearthServer.requestId(ctx), t);
+        LoggerFactory.getLogger(OpenAiRoutes.class).error("request {} failed while streaming", HearthServer.requestId(ctx), t);
         return Dialect.OPENAI.body(new ApiError(e.kind(), e.getMessage() + " (request id " + HearthServer.requestId(ctx) + ")", null, null));
     }
 
