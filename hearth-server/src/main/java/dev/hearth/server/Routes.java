@@ -13,7 +13,7 @@ import java.util.List;
  */
 public final class Routes {
     /** One route: {@code path} in Javalin's syntax ({@code <id>} for a parameter that may hold slashes). */
-    public record Route(HandlerType method, String path, String tag, String summary, boolean streams) {}
+    public record Route(HandlerType method, String path, String tag, String summary, boolean streams, String example) {}
 
     private final Javalin app;
     private final List<Route> table = new ArrayList<>();
@@ -23,7 +23,7 @@ public final class Routes {
     }
 
     public void get(String path, String tag, String summary, Handler handler) {
-        add(HandlerType.GET, path, tag, summary, false, handler);
+        add(HandlerType.GET, path, tag, summary, false, null, handler);
     }
 
     /** HEAD answered like GET (Ollama's clients probe {@code HEAD /}); not listed in the OpenAPI document twice. */
@@ -31,18 +31,20 @@ public final class Routes {
         app.addHttpHandler(HandlerType.HEAD, path, handler);
     }
 
-    public void post(String path, String tag, String summary, Handler handler) {
-        add(HandlerType.POST, path, tag, summary, false, handler);
+    /** {@code example}: a request body shown in the API description (and tried by its test). */
+    public void post(String path, String tag, String summary, String example, Handler handler) {
+        add(HandlerType.POST, path, tag, summary, false, example, handler);
     }
 
     /** A POST route that may answer with a stream (SSE or NDJSON) as well as JSON. */
-    public void postStreaming(String path, String tag, String summary, Handler handler) {
-        add(HandlerType.POST, path, tag, summary, true, handler);
+    public void postStreaming(String path, String tag, String summary, String example, Handler handler) {
+        add(HandlerType.POST, path, tag, summary, true, example, handler);
     }
 
-    private void add(HandlerType method, String path, String tag, String summary, boolean streams, Handler handler) {
+    private void add(HandlerType method, String path, String tag, String summary, boolean streams, String example,
+                     Handler handler) {
         app.addHttpHandler(method, path, handler);
-        table.add(new Route(method, path, tag, summary, streams));
+        table.add(new Route(method, path, tag, summary, streams, example));
     }
 
     public List<Route> table() {

@@ -37,6 +37,21 @@ class OpenApiTest extends ServerTestBase {
     }
 
     @Test
+    void everyDocumentedExampleIsAnsweredWith200() throws Exception {
+        JsonNode paths = get("/openapi.json").json().path("paths");
+        int tried = 0;
+        for (var it = paths.fields(); it.hasNext(); ) {
+            var e = it.next();
+            JsonNode example = e.getValue().path("post").path("requestBody").path("content").path("application/json").path("example");
+            if (example.isMissingNode()) continue;
+            Reply r = post(e.getKey(), example.toString());
+            assertEquals(200, r.status(), e.getKey() + " <- " + example + ": " + r.body());
+            tried++;
+        }
+        assertTrue(tried >= 13, "examples tried: " + tried);
+    }
+
+    @Test
     void swaggerUiAndRedocAreServedFromTheJar() throws Exception {
         for (String page : new String[]{"/docs", "/swagger-ui", "/redoc"}) {
             Reply r = get(page);

@@ -54,9 +54,12 @@ public final class OllamaRoutes {
         routes.get("/api/tags", "Ollama", "Local models", this::tags);
         routes.head("/api/tags", this::tags);
         routes.get("/api/ps", "Ollama", "Loaded models", this::ps);
-        routes.post("/api/show", "Ollama", "Model details", this::show);
-        routes.postStreaming("/api/generate", "Ollama", "Completion (NDJSON stream unless stream is false)", this::generate);
-        routes.postStreaming("/api/chat", "Ollama", "Chat (NDJSON stream unless stream is false)", this::chat);
+        routes.post("/api/show", "Ollama", "Model details", """
+                {"model": "MODEL"}""", this::show);
+        routes.postStreaming("/api/generate", "Ollama", "Completion (NDJSON stream unless stream is false)", """
+                {"model": "MODEL", "prompt": "Why is the sky blue?", "stream": false}""", this::generate);
+        routes.postStreaming("/api/chat", "Ollama", "Chat (NDJSON stream unless stream is false)", """
+                {"model": "MODEL", "messages": [{"role": "user", "content": "Hello"}], "stream": false}""", this::chat);
     }
 
     private void root(Context ctx) {

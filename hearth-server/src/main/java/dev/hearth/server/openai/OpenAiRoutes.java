@@ -33,6 +33,11 @@ public final class OpenAiRoutes {
     static final String FINGERPRINT = "hearth";
     private static final SecureRandom RANDOM = new SecureRandom();
 
+    static final String CHAT_EXAMPLE = """
+            {"messages": [{"role": "user", "content": "Hello"}], "max_tokens": 32, "stream": false}""";
+    static final String COMPLETION_EXAMPLE = """
+            {"prompt": "Once upon a time", "max_tokens": 32}""";
+
     private final HearthServer server;
 
     public OpenAiRoutes(HearthServer server) {
@@ -41,8 +46,8 @@ public final class OpenAiRoutes {
 
     public void register(Routes routes) {
         for (String p : List.of("/v1", "")) {
-            routes.postStreaming(p + "/chat/completions", "OpenAI", "Chat completion (SSE when stream is true)", this::chat);
-            routes.postStreaming(p + "/completions", "OpenAI", "Text completion (SSE when stream is true)", this::completions);
+            routes.postStreaming(p + "/chat/completions", "OpenAI", "Chat completion (SSE when stream is true)", CHAT_EXAMPLE, this::chat);
+            routes.postStreaming(p + "/completions", "OpenAI", "Text completion (SSE when stream is true)", COMPLETION_EXAMPLE, this::completions);
             routes.get(p + "/models", "OpenAI", "The served model", this::models);
             routes.get(p + "/models/<id>", "OpenAI", "One model by id", this::model);
         }

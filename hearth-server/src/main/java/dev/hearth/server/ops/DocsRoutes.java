@@ -32,7 +32,7 @@ public final class DocsRoutes {
 
     private void openapi(Context ctx) throws Exception {
         ctx.contentType("application/json").result(Fields.JSON.writerWithDefaultPrettyPrinter()
-                .writeValueAsString(OpenApi.document(server.routes().table(), !server.config().apiKeys().isEmpty())));
+                .writeValueAsString(OpenApi.document(server.routes().table(), !server.config().apiKeys().isEmpty(), server.modelId())));
     }
 
     /** The version of a WebJar on the classpath, from its Maven metadata (its files live under that version). */

@@ -1,8 +1,11 @@
 package dev.hearth.server.ops;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.server.Fields;
 import dev.hearth.server.Routes;
 
 import java.util.List;
@@ -16,7 +19,7 @@ public final class OpenApi {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
     private static final Pattern PARAM = Pattern.compile("[<{]([A-Za-z_][A-Za-z0-9_]*)[>}]");
 
-    public static ObjectNode document(List<Routes.Route> routes, boolean secured) {
+    public static ObjectNode document(List<Routes.Route> routes, boolean secured, String modelId) {
         ObjectNode doc = F.objectNode();
         doc.put("openapi", "3.0.3");
         ObjectNode info = doc.putObject("info");
@@ -44,7 +47,9 @@ public final class OpenApi {
             if (r.method().name().equals("POST")) {
                 ObjectNode body = op.putObject("requestBody");
                 body.put("required", true);
-                body.putObject("content").putObject("application/json").putObject("schema").put("type", "object");
+                ObjectNode json = body.putObject("content").putObject("application/json");
+                json.putObject("schema").put("type", "object");
+                if (r.example() != null) json.set("example", parse(r.example().replace("MODEL", modelId == null ? "model" : modelId)));
             }
             ObjectNode responses = op.putObject("responses");
             ObjectNode ok = responses.putObject("200");
@@ -66,6 +71,14 @@ public final class OpenApi {
             sec.addObject().putArray("apiKey");
         }
         return doc;
+    }
+
+    private static JsonNode parse(String json) {
+        try {
+            return Fields.JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a route's example is not JSON: " + json, e);
+        }
     }
 
     private static String contentType(Routes.Route r) {

@@ -41,10 +41,14 @@ public final class OpsRoutes {
         routes.get("/v1/health", "Operations", "Same as /health", this::health);
         routes.get("/metrics", "Operations", "Prometheus metrics (llamacpp: names)", this::metrics);
         routes.get("/props", "Operations", "Server and model properties (llama.cpp)", this::props);
-        routes.post("/tokenize", "Operations", "Text to token ids", this::tokenize);
-        routes.post("/detokenize", "Operations", "Token ids to text", this::detokenize);
-        routes.post("/apply-template", "Operations", "Render messages through the chat template", this::applyTemplate);
-        routes.post("/predict", "Operations", "One chat turn: {prompt} to {response, usage}", this::predict);
+        routes.post("/tokenize", "Operations", "Text to token ids", """
+                {"content": "Hello world", "with_pieces": true}""", this::tokenize);
+        routes.post("/detokenize", "Operations", "Token ids to text", """
+                {"tokens": [1, 2, 3]}""", this::detokenize);
+        routes.post("/apply-template", "Operations", "Render messages through the chat template", """
+                {"messages": [{"role": "user", "content": "Hello"}]}""", this::applyTemplate);
+        routes.post("/predict", "Operations", "One chat turn: {prompt} to {response, usage}", """
+                {"prompt": "What is a GGUF file?"}""", this::predict);
     }
 
     private void health(Context ctx) {

@@ -34,9 +34,12 @@ public final class TgiRoutes {
     }
 
     public void register(Routes routes) {
-        routes.postStreaming("/", "TGI", "TGI compat route: /generate, or /generate_stream when stream is true", this::compat);
-        routes.post("/generate", "TGI", "Generate text", ctx -> generate(ctx, false));
-        routes.postStreaming("/generate_stream", "TGI", "Generate text as TGI's SSE token events", this::stream);
+        routes.postStreaming("/", "TGI", "TGI compat route: /generate, or /generate_stream when stream is true", """
+                {"inputs": "My name is", "parameters": {"max_new_tokens": 20}, "stream": false}""", this::compat);
+        routes.post("/generate", "TGI", "Generate text", """
+                {"inputs": "My name is", "parameters": {"max_new_tokens": 20, "details": true}}""", ctx -> generate(ctx, false));
+        routes.postStreaming("/generate_stream", "TGI", "Generate text as TGI's SSE token events", """
+                {"inputs": "My name is", "parameters": {"max_new_tokens": 20}}""", this::stream);
         routes.get("/info", "TGI", "Model and router info", this::info);
     }
 
