@@ -79,7 +79,7 @@ public final class OpenAiRoutes {
                 Fields.bool(body, "add_generation_prompt", true), Messages.templateKwargs(body));
         Generator g = server.generator();
         GenerationRun run = GenerationRun.start(g, req.requests(prompt), server.metrics());
-        Envelope env = new Envelope("chatcmpl-" + randomId(), "chat.completion", modelName(req));
+        Envelope env = new Envelope("chatcmpl-" + randomId(), modelName(req));
         if (req.stream()) {
             streamChat(ctx, run, req, env);
             return;
@@ -104,7 +104,7 @@ public final class OpenAiRoutes {
         List<GenerationRequest> all = new ArrayList<>();
         for (Prompt p : prompts) all.addAll(req.requests(p));
         GenerationRun run = GenerationRun.start(g, all, server.metrics());
-        Envelope env = new Envelope("cmpl-" + randomId(), "text_completion", modelName(req));
+        Envelope env = new Envelope("cmpl-" + randomId(), modelName(req));
         if (req.stream()) {
             streamCompletion(ctx, run, req, env);
             return;
@@ -118,7 +118,7 @@ public final class OpenAiRoutes {
     }
 
     /** The fields every response and chunk starts with, in OpenAI's order. */
-    record Envelope(String id, String object, String model) {
+    record Envelope(String id, String model) {
         ObjectNode start(String object) {
             ObjectNode o = F.objectNode();
             o.put("id", id);
