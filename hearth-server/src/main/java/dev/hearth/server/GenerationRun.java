@@ -183,7 +183,6 @@ public final class GenerationRun {
         for (Generation g : generations) {
             if (!g.isDone()) g.cancel();
         }
-        metrics.cancelled();
     }
 
     public boolean isCancelled() {
@@ -198,6 +197,7 @@ public final class GenerationRun {
     }
 
     public long startNanos() { return startNanos; }
+    Metrics metrics() { return metrics; }
     public int promptTokens() { return promptTokens; }
     public int generatedTokens() { return generatedTokens; }
 

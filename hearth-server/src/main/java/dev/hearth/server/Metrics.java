@@ -78,7 +78,7 @@ public final class Metrics {
         gauge(b, "llamacpp:requests_processing", "Number of generations being processed.", processing.get());
         counter(b, "hearth_requests_total", "Generations submitted.", requests.sum());
         counter(b, "hearth_request_failures_total", "Generations that ended in an engine error.", failures.sum());
-        counter(b, "hearth_request_cancellations_total", "Requests cancelled (client gone).", cancellations.sum());
+        counter(b, "hearth_request_cancellations_total", "Streams whose client went away (their generations were cancelled).", cancellations.sum());
         ttft.write(b, "hearth_time_to_first_token_seconds", "Time from submission to the first token.");
         tpot.write(b, "hearth_time_per_output_token_seconds", "Generation time per output token.");
         queue.write(b, "hearth_queue_time_seconds", "Time a request waited before its prompt was processed.");

@@ -34,6 +34,7 @@ public final class Streaming {
             onEnd.end(sink);
         } catch (IOException clientGone) {
             run.cancel();
+            run.metrics().cancelled();
             ctx.attribute(HearthServer.CLIENT_GONE, true);
         } finally {
             run.close();
