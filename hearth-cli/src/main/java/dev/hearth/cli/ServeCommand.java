@@ -25,7 +25,7 @@ import java.util.concurrent.CountDownLatch;
                 + "Ollama (/api/chat, /api/generate, ...), Hugging Face TGI (/generate, /generate_stream, /info), "
                 + "/predict, and operations routes (/health, /metrics, /props, /tokenize, ...). "
                 + "API description at /openapi.json, /docs and /redoc.",
-                "Every option can also be set by the environment variable named after it."})
+                "Every option can also be set by the environment variables named in its description; the command line wins."})
 final class ServeCommand implements Callable<Integer> {
     @Option(names = {"-m", "--model"}, paramLabel = "FILE.gguf",
             description = "The model to serve (validated at start). Env: HEARTH_MODEL, MODEL.")
@@ -72,7 +72,7 @@ final class ServeCommand implements Callable<Integer> {
             description = "Send an SSE comment when a stream has been quiet this long (default: ${DEFAULT-VALUE}). Env: HEARTH_SSE_PING_INTERVAL.")
     double pingSeconds;
 
-    @Option(names = {"-v", "--verbose"}, description = "Log start-up and one line per request. Env: HEARTH_VERBOSE=true.")
+    @Option(names = {"-v", "--verbose"}, description = "Log at info level (start-up, Javalin); the one line per request is always logged. Env: HEARTH_VERBOSE=true.")
     boolean verbose;
 
     @Spec
