@@ -1,45 +1,97 @@
 package dev.hearth.cli;
 
+import dev.hearth.server.GeneratorFactory;
 import dev.hearth.server.HearthServer;
+import dev.hearth.server.ServerConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
-@Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "Start the HTTP server. So far it answers GET /health and GET /v1/models; "
-                + "the inference APIs come later.")
+@Command(name = "serve", mixinStandardHelpOptions = true, defaultValueProvider = EnvDefaults.class,
+        description = {"Start the HTTP server: OpenAI (/v1/chat/completions, /v1/completions, /v1/models), "
+                + "Ollama (/api/chat, /api/generate, ...), Hugging Face TGI (/generate, /generate_stream, /info), "
+                + "/predict, and operations routes (/health, /metrics, /props, /tokenize, ...). "
+                + "API description at /openapi.json, /docs and /redoc.",
+                "Every option can also be set by the environment variables named in its description; the command line wins."})
 final class ServeCommand implements Callable<Integer> {
-    @Option(names = {"-m", "--model"}, paramLabel = "FILE.gguf", description = "The model to serve (validated at start).")
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE.gguf",
+            description = "The model to serve (validated at start). Env: HEARTH_MODEL, MODEL.")
     Path model;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--host", defaultValue = "127.0.0.1",
+            description = "Address to listen on; 0.0.0.0 for every interface (default: ${DEFAULT-VALUE}). Env: HEARTH_HOST.")
     String host;
 
-    @Option(names = "--port", defaultValue = "8080", description = "Port to listen on, 0 for any free one (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--port", defaultValue = "8080",
+            description = "Port to listen on, 0 for any free one; 11434 to stand in for Ollama (default: ${DEFAULT-VALUE}). Env: HEARTH_PORT, PORT.")
     int port;
 
-    @Option(names = {"-v", "--verbose"}, description = "Log the server's start-up and requests at info level.")
+    @Option(names = {"-t", "--threads"}, defaultValue = "0",
+            description = "Threads for inference, 0 for the engine's choice (default: ${DEFAULT-VALUE}). Env: HEARTH_THREADS, NUM_THREADS.")
+    int threads;
+
+    @Option(names = {"-c", "--ctx-size"}, defaultValue = "0",
+            description = "Context length in tokens, 0 for the model's (default: ${DEFAULT-VALUE}). Env: HEARTH_CTX_SIZE, N_CTX.")
+    int ctxSize;
+
+    @Option(names = {"-np", "--parallel"}, defaultValue = "0",
+            description = "Sequences generated at once, 0 for the engine's choice (default: ${DEFAULT-VALUE}). Env: HEARTH_PARALLEL.")
+    int parallel;
+
+    @Option(names = "--api-key", paramLabel = "KEY[,KEY...]",
+            description = "Require one of these keys (Authorization: Bearer KEY, or x-api-key: KEY); /health, "
+                    + "/v1/models and the docs stay public. Env: HEARTH_API_KEY.")
+    String apiKeys;
+
+    @Option(names = "--api-key-file", paramLabel = "FILE",
+            description = "Keys one per line (blank lines and # comments ignored), in addition to --api-key. Env: HEARTH_API_KEY_FILE.")
+    Path apiKeyFile;
+
+    @Option(names = "--cors-origins", paramLabel = "ORIGIN[,ORIGIN...]",
+            description = "Browser origins allowed to call the API, or * for any; CORS is off when unset. Env: HEARTH_CORS_ORIGINS.")
+    String corsOrigins;
+
+    @Option(names = "--max-body-size", defaultValue = "32m", paramLabel = "BYTES",
+            description = "Largest request body; k/m suffixes allowed; larger ones get 413 (default: ${DEFAULT-VALUE}). Env: HEARTH_MAX_BODY_SIZE.")
+    String maxBodySize;
+
+    @Option(names = "--sse-ping-interval", defaultValue = "15", paramLabel = "SECONDS",
+            description = "Send an SSE comment when a stream has been quiet this long (default: ${DEFAULT-VALUE}). Env: HEARTH_SSE_PING_INTERVAL.")
+    double pingSeconds;
+
+    @Option(names = {"-v", "--verbose"}, description = "Log at info level (start-up, Javalin); the one line per request is always logged. Env: HEARTH_VERBOSE=true.")
     boolean verbose;
 
     @Spec
     CommandSpec spec;
 
+    /** The engine's entry point; a build without the engine serves metadata only (generation answers 501). */
+    GeneratorFactory factory = GeneratorFactory.UNAVAILABLE;
+
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     @Override
     public Integer call() throws Exception {
+        ServerConfig config = config();
         // slf4j-simple reads its level when the first logger is made, which is below: set it before.
         if (verbose) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
             System.setProperty("org.slf4j.simpleLogger.log.io.javalin.Javalin", "info");
         }
-        HearthServer server = new HearthServer(model).start(host, port);
+        HearthServer server = new HearthServer(config, model, factory).start(host, port);
         try {
             server.load();
         } catch (Exception e) {
@@ -54,7 +106,8 @@ final class ServeCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         String what = server.modelId() == null ? "no model" : "model " + server.modelId();
         out.println("hearth: serving " + what + " on http://" + hostForUrl() + ":" + server.port()
-                + " (GET /health, GET /v1/models); Ctrl-C stops");
+                + " (OpenAI /v1, Ollama /api, TGI /generate; docs at /docs)"
+                + (config.apiKeys().isEmpty() ? "" : ", API key required") + "; Ctrl-C stops");
         out.flush();
         try {
             stopped.await();
@@ -67,6 +120,39 @@ final class ServeCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    ServerConfig config() throws IOException {
+        Set<String> keys = new LinkedHashSet<>();
+        if (apiKeys != null) for (String k : apiKeys.split(",")) if (!k.isBlank()) keys.add(k.strip());
+        if (apiKeyFile != null) {
+            for (String line : Files.readAllLines(apiKeyFile)) {
+                String k = line.strip();
+                if (!k.isEmpty() && !k.startsWith("#")) keys.add(k);
+            }
+            if (keys.isEmpty()) throw new IOException(apiKeyFile + ": no API key in the file");
+        }
+        List<String> origins = corsOrigins == null ? List.of()
+                : List.of(corsOrigins.split(",")).stream().map(String::strip).filter(s -> !s.isEmpty()).toList();
+        if (!(pingSeconds > 0)) throw new ParameterException(spec.commandLine(), "--sse-ping-interval must be > 0, got " + pingSeconds);
+        if (threads < 0 || ctxSize < 0 || parallel < 0) {
+            throw new ParameterException(spec.commandLine(), "--threads, --ctx-size and --parallel must be >= 0");
+        }
+        return new ServerConfig(keys, origins, bytes(maxBodySize), Math.round(pingSeconds * 1000),
+                new GeneratorFactory.EngineSettings(threads, ctxSize, parallel));
+    }
+
+    private long bytes(String s) {
+        String v = s.strip().toLowerCase(Locale.ROOT);
+        long unit = v.endsWith("k") ? 1L << 10 : v.endsWith("m") ? 1L << 20 : v.endsWith("g") ? 1L << 30 : 1;
+        if (unit > 1) v = v.substring(0, v.length() - 1);
+        try {
+            long n = Long.parseLong(v) * unit;
+            if (n > 0) return n;
+        } catch (NumberFormatException ignored) {
+            // below
+        }
+        throw new ParameterException(spec.commandLine(), "--max-body-size must be a positive size like 1048576, 512k or 32m, got " + s);
     }
 
     private String hostForUrl() {

@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -69,6 +70,91 @@ class ServeCommandTest {
         }
         assertEquals(0, exit.get(60, TimeUnit.SECONDS));
         assertEquals("", err.toString());
+    }
+
+    /** Starts serve in the background with the given environment; returns the port it reports. */
+    private record Running(ServeCommand serve, CompletableFuture<Integer> exit, int port, StringWriter out, StringWriter err) {}
+
+    private Running start(Map<String, String> env, String... args) throws Exception {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        CommandLine cl = Main.commandLine(new PrintWriter(out, true), new PrintWriter(err, true));
+        CommandLine serveCl = cl.getSubcommands().get("serve");
+        serveCl.setDefaultValueProvider(new EnvDefaults(env::get));
+        ServeCommand serve = serveCl.getCommand();
+        String[] all = new String[args.length + 1];
+        all[0] = "serve";
+        System.arraycopy(args, 0, all, 1, args.length);
+        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cl.execute(all));
+        Matcher m = Pattern.compile("on http://127\\.0\\.0\\.1:(\\d+) ").matcher("");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!m.reset(out.toString()).find()) {
+            assertFalse(exit.isDone(), "serve ended early: " + err);
+            assertTrue(System.nanoTime() < deadline, "serve did not report its address; stderr: " + err);
+            Thread.sleep(20);
+        }
+        return new Running(serve, exit, Integer.parseInt(m.group(1)), out, err);
+    }
+
+    private static HttpResponse<String> send(HttpRequest.Builder b) throws Exception {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            return http.send(b.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        }
+    }
+
+    @Test
+    void flagsComeFromTheEnvironmentAndTheCommandLineWins() throws Exception {
+        Path keys = tmp.resolve("keys.txt");
+        Files.writeString(keys, "# team keys\n\nkey-from-file\n");
+        Map<String, String> env = Map.of("MODEL", model().toString(), "PORT", "0", "HEARTH_API_KEY", "k1,k2",
+                "HEARTH_API_KEY_FILE", keys.toString(), "HEARTH_CORS_ORIGINS", "https://a.example", "N_CTX", "128",
+                "NUM_THREADS", "3", "HEARTH_HOST", "127.0.0.1");
+        Running r = start(env);
+        try {
+            assertTrue(r.out.toString().contains("model unit-model"), r.out.toString());
+            assertTrue(r.out.toString().contains("API key required"), r.out.toString());
+            assertEquals(3, r.serve.threads);
+            assertEquals(128, r.serve.ctxSize);
+            assertEquals(java.util.Set.of("k1", "k2", "key-from-file"), r.serve.config().apiKeys());
+            String base = "http://127.0.0.1:" + r.port;
+            assertEquals(200, send(HttpRequest.newBuilder(URI.create(base + "/health"))).statusCode(), "public");
+            String chat = "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}";
+            assertEquals(401, send(HttpRequest.newBuilder(URI.create(base + "/v1/chat/completions"))
+                    .POST(HttpRequest.BodyPublishers.ofString(chat))).statusCode());
+            HttpResponse<String> noEngine = send(HttpRequest.newBuilder(URI.create(base + "/v1/chat/completions"))
+                    .header("Authorization", "Bearer key-from-file").POST(HttpRequest.BodyPublishers.ofString(chat)));
+            assertEquals(501, noEngine.statusCode(), "this build has no engine: " + noEngine.body());
+            HttpResponse<String> cors = send(HttpRequest.newBuilder(URI.create(base + "/health")).header("Origin", "https://a.example"));
+            assertEquals("https://a.example", cors.headers().firstValue("Access-Control-Allow-Origin").orElse(null));
+        } finally {
+            r.serve.stop();
+        }
+        assertEquals(0, r.exit.get(60, TimeUnit.SECONDS));
+
+        Running flags = start(Map.of("PORT", "1", "HEARTH_API_KEY", "k1"), "-m", model().toString(), "--port", "0",
+                "--api-key", "cli-key");
+        try {
+            assertEquals(java.util.Set.of("cli-key"), flags.serve.config().apiKeys());
+        } finally {
+            flags.serve.stop();
+        }
+        assertEquals(0, flags.exit.get(60, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void helpNamesTheEnvironmentVariables() {
+        Cli.Run r = Cli.run("serve", "--help");
+        assertEquals(0, r.exit());
+        for (var e : EnvDefaults.VARIABLES.entrySet()) {
+            assertTrue(r.out().contains(e.getKey()), e.getKey());
+            for (String v : e.getValue()) assertTrue(r.out().contains(v), v + " missing from --help");
+        }
+    }
+
+    @Test
+    void aBadSizeIsAUsageError() throws Exception {
+        Cli.Run r = Cli.run("serve", "-m", model().toString(), "--port", "0", "--max-body-size", "lots");
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("--max-body-size"), r.err());
     }
 
     @Test

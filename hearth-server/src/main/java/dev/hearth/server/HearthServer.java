@@ -1,52 +1,113 @@
 package dev.hearth.server;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import dev.hearth.engine.generate.Generator;
 import dev.hearth.engine.gguf.GgufFile;
+import dev.hearth.server.ollama.OllamaRoutes;
+import dev.hearth.server.openai.OpenAiRoutes;
+import dev.hearth.server.ops.DocsRoutes;
+import dev.hearth.server.ops.OpsRoutes;
+import dev.hearth.server.tgi.TgiRoutes;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
-import io.javalin.http.HttpStatus;
+import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson;
 import io.javalin.util.JavalinBindException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.BindException;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
+import java.security.MessageDigest;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Set;
+import java.util.UUID;
 
 /**
- * Hearth's HTTP server. So far it serves {@code GET /health} and {@code GET /v1/models}; the inference APIs come
- * later. Lifecycle: {@link #start} binds the port (health then answers 503 "loading"), {@link #load} opens and
- * validates the model file (health answers "ok"), {@link #close} stops both.
+ * Hearth's HTTP server: the OpenAI, Ollama and TGI dialects plus llama.cpp's operations routes, over one
+ * {@link Generator}. Lifecycle: {@link #start} binds the port (health then answers 503 "loading"), {@link #load}
+ * opens and validates the model file and the engine (health answers "ok"), {@link #close} stops all.
  */
 public final class HearthServer implements AutoCloseable {
-    private record Loaded(GgufFile file, ModelCard card) {}
+    private static final Logger log = LoggerFactory.getLogger(HearthServer.class);
+    /** The one-line-per-request log, under its own name so it can be switched on alone. */
+    private static final Logger requestLog = LoggerFactory.getLogger("dev.hearth.server.requests");
 
+    /** Context attributes shared with the dialects. */
+    public static final String RUN = "hearth.run", CLIENT_GONE = "hearth.clientGone", STREAMED = "hearth.streamed";
+    private static final String ERRORED = "hearth.errored", REQUEST_ID = "hearth.requestId", MAX_BODY = "hearth.maxBody";
+    private static final Set<String> PUBLIC = Set.of("/health", "/v1/health", "/v1/models", "/models", "/",
+            "/openapi.json", "/docs", "/swagger-ui", "/redoc");
+
+    private record Loaded(GgufFile file, ModelCard card, Generator generator, String whyNoGenerator) {}
+
+    private final ServerConfig config;
     private final Path modelPath; // null: run without a model
+    private final GeneratorFactory factory;
     private final Javalin app;
+    private final Routes routes;
+    private final Metrics metrics = new Metrics();
+    private final long startedAt = System.currentTimeMillis() / 1000;
     private volatile Loaded loaded;
     private boolean closed;
 
     public HearthServer(Path modelPath) {
+        this(ServerConfig.defaults(), modelPath, GeneratorFactory.UNAVAILABLE);
+    }
+
+    public HearthServer(ServerConfig config, Path modelPath, GeneratorFactory factory) {
+        this.config = config;
         this.modelPath = modelPath;
+        this.factory = factory;
         ObjectMapper mapper = new ObjectMapper()
                 .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
                 .setSerializationInclusion(JsonInclude.Include.NON_NULL);
-        this.app = Javalin.create(config -> {
-            config.useVirtualThreads = true;
-            config.showJavalinBanner = false;
-            config.startupWatcherEnabled = false;
-            config.jsonMapper(new JavalinJackson(mapper, true));
+        this.app = Javalin.create(c -> {
+            c.useVirtualThreads = true;
+            c.showJavalinBanner = false;
+            c.startupWatcherEnabled = false;
+            c.http.maxRequestSize = config.maxBodyBytes();
+            c.http.disableCompression();
+            c.staticFiles.enableWebjars();
+            c.jsonMapper(new JavalinJackson(mapper, true));
+            c.requestLogger.http(this::logRequest);
         });
-        app.get("/health", this::health);
-        app.get("/v1/models", this::models);
-        app.error(HttpStatus.NOT_FOUND.getCode(), ctx ->
-                error(ctx, HttpStatus.NOT_FOUND, "not_found_error", "no route for " + ctx.method() + " " + ctx.path()));
-        app.exception(Exception.class, (e, ctx) ->
-                error(ctx, HttpStatus.INTERNAL_SERVER_ERROR, "server_error", e.getClass().getSimpleName() + ": " + e.getMessage()));
+        this.routes = new Routes(app);
+        app.before(this::before);
+        if (!config.corsOrigins().isEmpty()) app.options("/*", ctx -> ctx.status(204));
+        new OpsRoutes(this).register(routes);
+        new OpenAiRoutes(this).register(routes);
+        new OllamaRoutes(this).register(routes);
+        new TgiRoutes(this).register(routes);
+        new DocsRoutes(this).register(routes);
+        app.error(404, ctx -> {
+            if (ctx.attribute(ERRORED) == null) {
+                renderError(ctx, ApiError.notFound("no route for " + ctx.method() + " " + ctx.path(), null));
+            }
+        });
+        app.exception(ApiError.class, (e, ctx) -> {
+            if (e.kind() == ApiError.Kind.INTERNAL) log.error("request {} failed: {}", requestId(ctx), e.getMessage(), e.getCause());
+            renderError(ctx, e);
+        });
+        app.exception(HttpResponseException.class, (e, ctx) -> renderError(ctx, switch (e.getStatus()) {
+            case 413 -> new ApiError(ApiError.Kind.TOO_LARGE, "the request body is larger than the limit of "
+                    + config.maxBodyBytes() + " bytes", null, "request_too_large");
+            case 400 -> ApiError.invalid(null, e.getMessage());
+            case 404 -> ApiError.notFound(e.getMessage(), null);
+            default -> new ApiError(ApiError.Kind.INTERNAL, e.getMessage(), null, null);
+        }));
+        app.exception(Exception.class, (e, ctx) -> {
+            String id = requestId(ctx);
+            log.error("request {} {} {} failed", id, ctx.method(), ctx.path(), e);
+            renderError(ctx, new ApiError(ApiError.Kind.INTERNAL, "internal error (request id " + id + "): "
+                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()), null, null));
+        });
     }
 
     /** Binds {@code host:port} (port 0: any free port) and starts answering; call {@link #load} next. */
@@ -66,12 +127,27 @@ public final class HearthServer implements AutoCloseable {
         return this;
     }
 
-    /** Opens and validates the model file; until this returns, /health answers 503. */
+    /**
+     * Opens and validates the model file, then the engine; until this returns, /health answers 503. A build
+     * without the engine ({@link GeneratorFactory#UNAVAILABLE}) still loads: only generation answers 501.
+     */
     public void load() throws IOException {
-        if (modelPath == null || loaded != null) return;
+        if (modelPath == null || loaded != null) {
+            if (loaded == null) loaded = new Loaded(null, null, null, "no model was given (--model)");
+            return;
+        }
         GgufFile f = GgufFile.open(modelPath);
         try {
-            loaded = new Loaded(f, ModelCard.of(modelPath, f));
+            ModelCard card = ModelCard.of(modelPath, f);
+            Generator g = null;
+            String why = null;
+            try {
+                g = factory.open(modelPath, config.engine());
+            } catch (UnsupportedOperationException e) {
+                why = e.getMessage();
+                log.warn("{}: serving model metadata only", why);
+            }
+            loaded = new Loaded(f, card, g, why);
         } catch (IOException | RuntimeException e) {
             f.close();
             throw e;
@@ -86,35 +162,165 @@ public final class HearthServer implements AutoCloseable {
     /** The loaded model's id, or null before {@link #load} or without a model. */
     public String modelId() {
         Loaded l = loaded;
-        return l == null ? null : l.card.id();
+        return l == null || l.card == null ? null : l.card.id();
     }
 
-    private boolean loading() {
+    public ModelCard card() {
+        Loaded l = loaded;
+        return l == null ? null : l.card;
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
+
+    public Metrics metrics() {
+        return metrics;
+    }
+
+    public Routes routes() {
+        return routes;
+    }
+
+    /** Unix seconds when the server was made (Ollama's and OpenAI's "created" for the model). */
+    public long startedAt() {
+        return startedAt;
+    }
+
+    public boolean loading() {
         return modelPath != null && loaded == null;
     }
 
-    private void health(Context ctx) {
-        if (loading()) ctx.status(HttpStatus.SERVICE_UNAVAILABLE).json(Map.of("status", "loading"));
-        else ctx.json(Map.of("status", "ok"));
-    }
-
-    private void models(Context ctx) {
-        if (loading()) {
-            error(ctx, HttpStatus.SERVICE_UNAVAILABLE, "unavailable_error", "the model is still loading");
-            return;
-        }
+    /** The engine, or the reason there is none as an error (503 while loading, 501 in a build without it). */
+    public Generator generator() {
         Loaded l = loaded;
-        ctx.json(new ModelList("list", l == null ? List.of() : List.of(l.card)));
+        if (l == null && modelPath == null) throw new ApiError(ApiError.Kind.NOT_SUPPORTED, "no model was given (--model)", null, "no_model");
+        if (l == null) throw new ApiError(ApiError.Kind.LOADING, "Loading model", null, "model_loading").retryAfter(5);
+        if (l.generator == null) throw new ApiError(ApiError.Kind.NOT_SUPPORTED, l.whyNoGenerator, null, "engine_unavailable");
+        return l.generator;
     }
 
-    record ModelList(String object, List<ModelCard> data) {}
-
-    /** Errors in OpenAI's shape: {"error": {"message", "type", "code"}}. */
-    private static void error(Context ctx, HttpStatus status, String type, String message) {
-        ctx.status(status).json(Map.of("error", Map.of("message", message, "type", type, "code", status.getCode())));
+    /**
+     * Checks a request's {@code model} against the one served. Absent or empty names the served model; so do its
+     * file name, Ollama's {@code :latest} tag, and the placeholders Hugging Face clients send ("tgi", "dummy").
+     */
+    public void checkModel(String requested) {
+        if (requested == null || requested.isEmpty()) return;
+        String id = modelId();
+        if (id == null) return; // the generator() call reports the real problem
+        String r = requested.toLowerCase(Locale.ROOT);
+        String lid = id.toLowerCase(Locale.ROOT);
+        if (r.equals(lid) || r.equals(lid + ".gguf") || r.equals(lid + ":latest") || r.equals("tgi") || r.equals("dummy")) return;
+        throw ApiError.notFound("model '" + requested + "' not found; this server serves '" + id + "'", "model_not_found")
+                .with("param_value", requested);
     }
 
-    /** Stops answering and unmaps the model; safe to call more than once, from any thread. */
+    /**
+     * The request body as text, at most the configured limit: Javalin only checks a declared Content-Length, so a
+     * chunked body is counted here while it is read.
+     */
+    public static String body(Context ctx) throws IOException {
+        Long limit = ctx.attribute(MAX_BODY);
+        if (limit == null) return ctx.body();
+        byte[] b = ctx.req().getInputStream().readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+        if (b.length > limit) {
+            throw new ApiError(ApiError.Kind.TOO_LARGE, "the request body is larger than the limit of " + limit + " bytes",
+                    null, "request_too_large");
+        }
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    public static String requestId(Context ctx) {
+        String id = ctx.attribute(REQUEST_ID);
+        return id == null ? "-" : id;
+    }
+
+    private void before(Context ctx) {
+        String incoming = ctx.header("X-Request-Id");
+        String id = incoming != null && incoming.matches("[A-Za-z0-9._:-]{1,64}") ? incoming
+                : UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+        ctx.attribute(REQUEST_ID, id);
+        ctx.attribute(MAX_BODY, config.maxBodyBytes());
+        ctx.header("X-Request-Id", id);
+        cors(ctx);
+        if (ctx.method().name().equals("OPTIONS")) return;
+        String length = ctx.header("Content-Length");
+        if (length != null) {
+            try {
+                if (Long.parseLong(length.strip()) > config.maxBodyBytes()) {
+                    throw new ApiError(ApiError.Kind.TOO_LARGE, "the request body is larger than the limit of "
+                            + config.maxBodyBytes() + " bytes", null, "request_too_large");
+                }
+            } catch (NumberFormatException ignored) {
+                // Jetty rejects a malformed length itself
+            }
+        }
+        if (!config.apiKeys().isEmpty() && !isPublic(ctx.path()) && !authorized(ctx)) {
+            throw new ApiError(ApiError.Kind.UNAUTHORIZED, "Invalid API Key", null, "invalid_api_key");
+        }
+    }
+
+    private static boolean isPublic(String path) {
+        return PUBLIC.contains(path) || path.startsWith("/swagger-ui/") || path.startsWith("/redoc/") || path.startsWith("/webjars/");
+    }
+
+    private boolean authorized(Context ctx) {
+        String key = ctx.header("x-api-key");
+        String auth = ctx.header("Authorization");
+        if (key == null && auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) key = auth.substring(7).strip();
+        if (key == null) return false;
+        byte[] given = key.getBytes(StandardCharsets.UTF_8);
+        boolean ok = false;
+        for (String k : config.apiKeys()) ok |= MessageDigest.isEqual(given, k.getBytes(StandardCharsets.UTF_8));
+        return ok;
+    }
+
+    private void cors(Context ctx) {
+        String origin = ctx.header("Origin");
+        if (origin == null || config.corsOrigins().isEmpty()) return;
+        boolean any = config.corsOrigins().contains("*");
+        if (!any && !config.corsOrigins().contains(origin)) return;
+        ctx.header("Access-Control-Allow-Origin", any ? "*" : origin);
+        if (!any) ctx.header("Vary", "Origin");
+        ctx.header("Access-Control-Expose-Headers", "X-Request-Id, Retry-After");
+        if (ctx.method().name().equals("OPTIONS")) {
+            ctx.header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+            String asked = ctx.header("Access-Control-Request-Headers");
+            ctx.header("Access-Control-Allow-Headers", asked != null ? asked : "Authorization, Content-Type, x-api-key");
+            ctx.header("Access-Control-Max-Age", "600");
+        }
+    }
+
+    private void renderError(Context ctx, ApiError e) {
+        ctx.attribute(ERRORED, true);
+        if (Boolean.TRUE.equals(ctx.attribute(STREAMED))) return; // headers are gone; the stream reported it
+        Dialect d = Dialect.of(ctx.method().name(), ctx.path());
+        ctx.status(d.status(e.kind()));
+        if (e.retryAfterSeconds() >= 0) ctx.header("Retry-After", Integer.toString(e.retryAfterSeconds()));
+        try {
+            ctx.contentType("application/json").result(Fields.JSON.writeValueAsString(d.body(e)));
+        } catch (JsonProcessingException impossible) {
+            throw new IllegalStateException(impossible);
+        }
+    }
+
+    /** One line per request: method, route, status, tokens, time to first token, tokens/s. */
+    private void logRequest(Context ctx, Float ms) {
+        GenerationRun run = ctx.attribute(RUN);
+        StringBuilder b = new StringBuilder();
+        b.append(ctx.method()).append(' ').append(ctx.path()).append(' ').append(ctx.statusCode())
+                .append(' ').append(String.format(Locale.ROOT, "%.1fms", ms)).append(" id=").append(requestId(ctx));
+        if (run != null) {
+            b.append(" prompt_tokens=").append(run.promptTokens()).append(" generated_tokens=").append(run.generatedTokens());
+            double ttft = run.timeToFirstTokenSeconds();
+            if (ttft >= 0) b.append(String.format(Locale.ROOT, " ttft=%.3fs", ttft));
+            b.append(String.format(Locale.ROOT, " tokens/s=%.1f", run.tokensPerSecond()));
+            if (Boolean.TRUE.equals(ctx.attribute(CLIENT_GONE))) b.append(" client_gone=cancelled");
+        }
+        requestLog.info(b.toString());
+    }
+
+    /** Stops answering, closes the engine and unmaps the model; safe to call more than once, from any thread. */
     @Override
     public synchronized void close() {
         if (closed) return;
@@ -122,6 +328,9 @@ public final class HearthServer implements AutoCloseable {
         app.stop();
         Loaded l = loaded;
         loaded = null;
-        if (l != null) l.file.close();
+        if (l != null) {
+            if (l.generator != null) l.generator.close();
+            if (l.file != null) l.file.close();
+        }
     }
 }

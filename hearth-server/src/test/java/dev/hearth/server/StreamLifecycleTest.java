@@ -1,0 +1,132 @@
+package dev.hearth.server;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Aborted streams cancel their generation; several streams run at once; keep-alive survives a stream. */
+class StreamLifecycleTest extends ServerTestBase {
+    static final String CHAT = "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"stream\":true}";
+
+    @Test
+    void aClientThatGoesAwayCancelsItsGeneration() throws Exception {
+        fake.reply = "x".repeat(200);
+        fake.tokenDelayMillis = 20;
+        HttpRequest req = HttpRequest.newBuilder(uri("/v1/chat/completions")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(CHAT)).build();
+        HttpResponse<InputStream> r = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+        BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8));
+        int events = 0;
+        while (events < 3) if (in.readLine().startsWith("data:")) events++;
+        in.close(); // aborts the exchange: the connection is closed
+        await("the generation is cancelled", () -> !fake.submitted.isEmpty() && fake.submitted.getFirst().wasCancelled());
+        await("the processing gauge is back to 0", () -> server.metrics().requestsProcessing() == 0);
+        assertTrue(server.metrics().prometheusText().contains("hearth_request_cancellations_total 1"));
+        // and the server goes on serving others
+        fake.reply = "ok";
+        fake.tokenDelayMillis = 0;
+        assertEquals("ok", post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
+                .json().path("choices").get(0).path("message").path("content").asText());
+    }
+
+    @Test
+    void ollamaAndTgiStreamsAreCancelledToo() throws Exception {
+        fake.reply = "y".repeat(200);
+        fake.tokenDelayMillis = 20;
+        String[][] routes = {{"/api/generate", "{\"model\":\"tiny-llama.Q8_0\",\"prompt\":\"Hi\"}"},
+                {"/generate_stream", "{\"inputs\":\"Hi\"}"}};
+        for (int i = 0; i < routes.length; i++) {
+            try (Socket s = new Socket("127.0.0.1", server.port())) {
+                byte[] body = routes[i][1].getBytes(StandardCharsets.UTF_8);
+                OutputStream out = s.getOutputStream();
+                out.write(("POST " + routes[i][0] + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+                        + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(body);
+                out.flush();
+                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+                int lines = 0;
+                while (lines < 3) if (in.readLine().contains("\"y\"")) lines++;
+            }
+            int k = i;
+            await("generation " + k + " is cancelled", () -> fake.submitted.size() > k && fake.submitted.get(k).wasCancelled());
+        }
+    }
+
+    @Test
+    void severalStreamsAtOnce() throws Exception {
+        fake.tokenDelayMillis = 5;
+        List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            String route = i % 3 == 0 ? "/v1/chat/completions" : i % 3 == 1 ? "/api/chat" : "/generate_stream";
+            String body = i % 3 == 0 ? CHAT : i % 3 == 1
+                    ? "{\"model\":\"tiny-llama.Q8_0\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}" : "{\"inputs\":\"Hi\"}";
+            all.add(http.sendAsync(HttpRequest.newBuilder(uri(route)).timeout(Duration.ofSeconds(30))
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                    HttpResponse.BodyHandlers.ofString()));
+        }
+        for (int i = 0; i < all.size(); i++) {
+            HttpResponse<String> r = all.get(i).get(60, TimeUnit.SECONDS);
+            assertEquals(200, r.statusCode());
+            StringBuilder text = new StringBuilder();
+            if (i % 3 == 1) {
+                for (String line : r.body().split("\n")) text.append(parse(line).path("message").path("content").asText());
+            } else {
+                for (String d : sseData(r.body())) {
+                    if (d.equals("[DONE]")) continue;
+                    var j = parse(d);
+                    text.append(i % 3 == 0 ? j.path("choices").path(0).path("delta").path("content").asText("")
+                            : j.path("token").path("text").asText());
+                }
+            }
+            assertEquals("Hello world", text.toString(), "stream " + i);
+        }
+        assertEquals(6, fake.submitted.size());
+    }
+
+    @Test
+    void aKeepAliveConnectionServesAnotherRequestAfterAStream() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            OutputStream out = s.getOutputStream();
+            InputStream in = s.getInputStream();
+            byte[] body = CHAT.getBytes(StandardCharsets.UTF_8);
+            out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+                    + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+            String first = readChunkedResponse(in);
+            assertTrue(first.startsWith("HTTP/1.1 200"), first);
+            assertTrue(first.contains("data: [DONE]"), first);
+            out.write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            StringBuilder second = new StringBuilder();
+            int c;
+            while (!second.toString().contains("\"ok\"") && (c = in.read()) >= 0) second.append((char) c);
+            assertTrue(second.toString().startsWith("HTTP/1.1 200"), second.toString());
+        }
+    }
+
+    /** Reads one response whose body is chunked, up to its final zero-length chunk. */
+    private static String readChunkedResponse(InputStream in) throws Exception {
+        StringBuilder b = new StringBuilder();
+        int c;
+        while ((c = in.read()) >= 0) {
+            b.append((char) c);
+            if (b.length() > 5 && b.toString().endsWith("\r\n0\r\n\r\n")) break;
+        }
+        return b.toString();
+    }
+}
