@@ -1,5 +1,8 @@
 package dev.hearth.cli;
 
+import dev.hearth.engine.generate.Generator;
+import dev.hearth.engine.generate.LocalGenerator;
+import dev.hearth.engine.model.KvCache;
 import dev.hearth.server.GeneratorFactory;
 import dev.hearth.server.HearthServer;
 import dev.hearth.server.ServerConfig;
@@ -78,8 +81,8 @@ final class ServeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    /** The engine's entry point; a build without the engine serves metadata only (generation answers 501). */
-    GeneratorFactory factory = GeneratorFactory.UNAVAILABLE;
+    /** The engine's entry point (tests may swap in another). */
+    GeneratorFactory factory = ServeCommand::openEngine;
 
     private final CountDownLatch stopped = new CountDownLatch(1);
 
@@ -120,6 +123,17 @@ final class ServeCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * The local engine: one sequence at a time for now (batching many is the scheduler's job), on the engine's
+     * own thread pool. Flags it cannot honour yet are said out loud, not silently dropped.
+     */
+    static Generator openEngine(Path model, GeneratorFactory.EngineSettings settings) throws IOException {
+        if (settings.threads() > 0 || settings.parallel() > 1) {
+            System.err.println("hearth: --threads and --parallel are not used yet: this build generates one sequence at a time");
+        }
+        return LocalGenerator.open(model, new LocalGenerator.Options(settings.contextLength(), KvCache.Type.F16, 64));
     }
 
     ServerConfig config() throws IOException {
