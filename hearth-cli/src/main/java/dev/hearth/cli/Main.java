@@ -17,12 +17,13 @@ import java.util.Properties;
 @Command(name = "hearth", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Hearth: a pure-Java LLM inference server for CPUs (GGUF models).",
         subcommands = {InspectCommand.class, ServeCommand.class, TokenizeCommand.class, DetokenizeCommand.class,
-                TemplateCommand.class, CommandLine.HelpCommand.class})
+                TemplateCommand.class, GenerateCommand.class, ChatCommand.class, BenchCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    /** Standard input for the commands that read it (tokenize, detokenize, template); tests give their own. */
+    /** Standard input for the commands that read it (tokenize, detokenize, template, chat); tests give their own. */
     InputStream in = System.in;
 
     public static void main(String[] args) {
