@@ -101,7 +101,7 @@ final class BenchCommand implements Callable<Integer> {
                 session.rewind(0);
                 for (int i = 0; i < genTokens; i++) session.forward(tokens[i]);
             }));
-            String type = m.config().architecture().name().toLowerCase(Locale.ROOT) + " " + mainType(file);
+            String type = m.config().architecture().name().toLowerCase(Locale.ROOT) + " " + fileType(file);
             out.print(json ? json(file, type, session.maxBatch(), results) : table(file, type, results));
             out.flush();
         }
@@ -126,7 +126,36 @@ final class BenchCommand implements Callable<Integer> {
         return ids;
     }
 
-    /** The type holding most of the weight bytes (Q4_K for a Q4_K_M mix), as a stand-in for llama.cpp's file type name. */
+    /** llama.cpp's name of {@code general.file_type} (llama_model_ftype_name), so rows read like llama-bench's. */
+    static String fileType(GgufFile f) {
+        String name = f.has("general.file_type") ? switch (f.getInt("general.file_type")) {
+            case 0 -> "all F32";
+            case 1 -> "F16";
+            case 2 -> "Q4_0";
+            case 3 -> "Q4_1";
+            case 7 -> "Q8_0";
+            case 8 -> "Q5_0";
+            case 9 -> "Q5_1";
+            case 10 -> "Q2_K - Medium";
+            case 11 -> "Q3_K - Small";
+            case 12 -> "Q3_K - Medium";
+            case 13 -> "Q3_K - Large";
+            case 14 -> "Q4_K - Small";
+            case 15 -> "Q4_K - Medium";
+            case 16 -> "Q5_K - Small";
+            case 17 -> "Q5_K - Medium";
+            case 18 -> "Q6_K";
+            case 25 -> "IQ4_NL - 4.5 bpw";
+            case 30 -> "IQ4_XS - 4.25 bpw";
+            case 32 -> "BF16";
+            case 36 -> "TQ1_0 - 1.69 bpw ternary";
+            case 37 -> "TQ2_0 - 2.06 bpw ternary";
+            default -> null;
+        } : null;
+        return name != null ? name : mainType(f);
+    }
+
+    /** Without a known file type: the type holding most of the weight bytes. */
     static String mainType(GgufFile f) {
         Map<GgmlType, Long> bytes = new EnumMap<>(GgmlType.class);
         for (GgufTensor t : f.tensors().values()) {

@@ -97,7 +97,7 @@ final class ChatCommand implements Callable<Integer> {
         messages.add(Map.of("role", "user", "content", text));
         Streamer streamer = new Streamer(out);
         try {
-            generator.submit(new GenerationRequest(new Prompt.Chat(messages, null, true, null), params, maxTokens), streamer);
+            streamer.attach(generator.submit(new GenerationRequest(new Prompt.Chat(messages, null, true, null), params, maxTokens), streamer));
         } catch (IllegalArgumentException e) { // e.g. the conversation no longer fits the context
             messages.removeLast();
             err.println("hearth: " + e.getMessage().replace('\n', ' ') + " (/reset starts a new conversation)");

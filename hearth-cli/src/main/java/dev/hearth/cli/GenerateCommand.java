@@ -57,7 +57,7 @@ final class GenerateCommand implements Callable<Integer> {
         try (LocalGenerator generator = modelOptions.open()) {
             Streamer streamer = new Streamer(out);
             try {
-                generator.submit(new GenerationRequest(prompt(), params, maxTokens), streamer);
+                streamer.attach(generator.submit(new GenerationRequest(prompt(), params, maxTokens), streamer));
             } catch (IllegalArgumentException e) { // the engine's words, meant for the user (e.g. a prompt too long)
                 throw new CommandError(e.getMessage(), e);
             }

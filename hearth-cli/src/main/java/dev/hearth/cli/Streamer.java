@@ -1,6 +1,7 @@
 package dev.hearth.cli;
 
 import dev.hearth.engine.generate.Completion;
+import dev.hearth.engine.generate.Generation;
 import dev.hearth.engine.generate.GenerationListener;
 import dev.hearth.engine.generate.TokenEvent;
 
@@ -9,11 +10,15 @@ import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
-/** Prints a generation's text as it arrives (flushed per token, so a terminal shows it live) and keeps it. */
+/**
+ * Prints a generation's text as it arrives (flushed per token, so a terminal shows it live) and keeps it. When
+ * the output is gone (e.g. {@code | head} exited) the generation is cancelled rather than run to its end.
+ */
 final class Streamer implements GenerationListener {
     private final PrintWriter out;
     private final StringBuilder text = new StringBuilder();
     private final CompletableFuture<Completion> done = new CompletableFuture<>();
+    private volatile Generation generation;
 
     Streamer(PrintWriter out) {
         this.out = out;
@@ -24,7 +29,12 @@ final class Streamer implements GenerationListener {
         if (event.text().isEmpty()) return;
         text.append(event.text());
         out.print(event.text());
-        out.flush();
+        if (out.checkError() && generation != null) generation.cancel(); // checkError flushes
+    }
+
+    /** The generation to cancel when the output fails. */
+    void attach(Generation generation) {
+        this.generation = generation;
     }
 
     @Override
