@@ -4,6 +4,8 @@ import dev.hearth.engine.gguf.GgufFormatException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStreamWriter;
@@ -17,16 +19,19 @@ import java.util.Properties;
 @Command(name = "hearth", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Hearth: a pure-Java LLM inference server for CPUs (GGUF models).",
         subcommands = {InspectCommand.class, ServeCommand.class, TokenizeCommand.class, DetokenizeCommand.class,
-                TemplateCommand.class, CommandLine.HelpCommand.class})
+                TemplateCommand.class, GenerateCommand.class, ChatCommand.class, BenchCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    /** Standard input for the commands that read it (tokenize, detokenize, template); tests give their own. */
+    /** Standard input for the commands that read it (tokenize, detokenize, template, chat); tests give their own. */
     InputStream in = System.in;
 
     public static void main(String[] args) {
-        PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
+        // Straight to the file descriptor, not System.out: a PrintStream swallows write errors, and generate must see
+        // a closed pipe (| head) to stop generating.
+        PrintWriter out = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8), true);
         PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
         System.exit(commandLine(out, err).execute(args));
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hearth.engine.generate.PromptEncoder;
 import dev.hearth.engine.gguf.GgufFile;
 import dev.hearth.engine.template.ChatTemplate;
 import dev.hearth.engine.template.ChatTemplates;
@@ -107,11 +108,11 @@ final class TemplateCommand implements Callable<Integer> {
         } else {
             try (GgufFile f = GgufFile.open(model)) {
                 Tokenizer t = TokenText.tokenizer(f);
-                String bos = bosToken != null ? bosToken : tokenText(t, t.bos());
-                String eos = eosToken != null ? eosToken : tokenText(t, t.eos());
+                String bos = bosToken != null ? bosToken : PromptEncoder.specialText(t, t.bos());
+                String eos = eosToken != null ? eosToken : PromptEncoder.specialText(t, t.eos());
                 Template template = templateFile != null ? fileTemplate() : modelTemplate(f, t);
                 output = render(template, conv.messages(), tools, bos, eos, extra);
-                if (ids) output += "\n" + TokenText.ids(promptIds(t, output, bos, eos)) + "\n";
+                if (ids) output += "\n" + TokenText.ids(PromptEncoder.chatIds(t, output, bos, eos)) + "\n";
             }
         }
         PrintWriter out = spec.commandLine().getOut();
@@ -165,18 +166,6 @@ final class TemplateCommand implements Callable<Integer> {
      * The ids a server would feed the model: like llama.cpp's chat code, a BOS (EOS) the template wrote itself is
      * taken off before tokenizing with add_special, so it is not doubled; parse_special is on.
      */
-    static int[] promptIds(Tokenizer t, String prompt, String bos, String eos) {
-        String text = prompt;
-        if (t.addsBos() && bos != null && !bos.isEmpty() && text.startsWith(bos)) text = text.substring(bos.length());
-        if (t.addsEos() && eos != null && !eos.isEmpty() && text.endsWith(eos)) text = text.substring(0, text.length() - eos.length());
-        return t.encode(text, true, true);
-    }
-
-    /** A special token's text as llama.cpp gives it to templates (its piece, control tokens included), or "". */
-    private static String tokenText(Tokenizer t, int id) {
-        return id == Tokenizer.NO_TOKEN ? "" : new String(t.piece(id, true), StandardCharsets.UTF_8);
-    }
-
     private static String namedTemplates(GgufFile f) {
         TreeSet<String> names = new TreeSet<>();
         for (String k : f.metadata().keySet()) {

@@ -67,7 +67,8 @@ public final class PromptEncoder {
         return chatIds(tokenizer, rendered, bos, eos);
     }
 
-    static int[] chatIds(Tokenizer t, String prompt, String bos, String eos) {
+    /** The same for explicit BOS/EOS texts (the CLI's template --bos-token/--eos-token). */
+    public static int[] chatIds(Tokenizer t, String prompt, String bos, String eos) {
         String text = prompt;
         if (t.addsBos() && bos != null && !bos.isEmpty() && text.startsWith(bos)) text = text.substring(bos.length());
         if (t.addsEos() && eos != null && !eos.isEmpty() && text.endsWith(eos)) text = text.substring(0, text.length() - eos.length());

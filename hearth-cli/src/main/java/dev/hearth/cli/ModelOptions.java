@@ -1,0 +1,47 @@
+package dev.hearth.cli;
+
+import dev.hearth.engine.generate.LocalGenerator;
+import dev.hearth.engine.model.KvCache;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** The model file and how to load it, shared by generate and chat. */
+final class ModelOptions {
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE.gguf", description = "The model GGUF file.")
+    Path model;
+
+    @Option(names = {"-c", "--ctx-size"}, paramLabel = "N", defaultValue = "0",
+            description = "Context length in tokens, rounded up to a multiple of 32 as llama.cpp does (default: the "
+                    + "model's, at most " + LocalGenerator.DEFAULT_CONTEXT + ").")
+    int contextLength;
+
+    @Option(names = "--kv-type", paramLabel = "TYPE", defaultValue = "F16",
+            description = "KV cache element type: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}, as llama.cpp).")
+    KvCache.Type kvType;
+
+    /**
+     * llama.cpp pads the context to a multiple of 32 (the KV cells attention reads); the engine's attention also reads
+     * the scores in groups of 16 and fails on a capacity that is not a multiple of 16.
+     */
+    static int padded(int contextLength) {
+        return (contextLength + 31) / 32 * 32;
+    }
+
+    /** One request runs at a time from the terminal; a queue of one is enough. */
+    LocalGenerator open() throws IOException {
+        if (contextLength < 0) throw new CommandError("--ctx-size must be >= 0 (0 = the model's), got " + contextLength);
+        try {
+            return LocalGenerator.open(model, new LocalGenerator.Options(padded(contextLength), kvType, 1));
+        } catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException e) {
+            throw cannotLoad(model, e);
+        }
+    }
+
+    /** A file that is valid GGUF but not a model the engine runs (missing tensors, an unknown architecture). */
+    static CommandError cannotLoad(Path model, RuntimeException e) {
+        String m = String.valueOf(e.getMessage()).replace('\n', ' ');
+        return new CommandError(model + ": cannot load the model: " + m, e);
+    }
+}
