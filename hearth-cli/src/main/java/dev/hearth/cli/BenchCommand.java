@@ -90,7 +90,7 @@ final class BenchCommand implements Callable<Integer> {
             } catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException e) {
                 throw ModelOptions.cannotLoad(model, e);
             }
-            Session session = m.newSession(ModelOptions.padded(Math.max(promptTokens, genTokens)), kvType);
+            Session session = m.newSession(Math.max(promptTokens, genTokens), kvType);
             int[] tokens = randomTokens(Math.max(promptTokens, genTokens), m.config().vocabularySize());
             List<Result> results = new ArrayList<>();
             if (promptTokens > 0) results.add(measure("pp" + promptTokens, promptTokens, 0, () -> {

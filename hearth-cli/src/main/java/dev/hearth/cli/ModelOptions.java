@@ -21,19 +21,11 @@ final class ModelOptions {
             description = "KV cache element type: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}, as llama.cpp).")
     KvCache.Type kvType;
 
-    /**
-     * llama.cpp pads the context to a multiple of 32 (the KV cells attention reads); the engine's attention also reads
-     * the scores in groups of 16 and fails on a capacity that is not a multiple of 16.
-     */
-    static int padded(int contextLength) {
-        return (contextLength + 31) / 32 * 32;
-    }
-
     /** One request runs at a time from the terminal; a queue of one is enough. */
     LocalGenerator open() throws IOException {
         if (contextLength < 0) throw new CommandError("--ctx-size must be >= 0 (0 = the model's), got " + contextLength);
         try {
-            return LocalGenerator.open(model, new LocalGenerator.Options(padded(contextLength), kvType, 1));
+            return LocalGenerator.open(model, new LocalGenerator.Options(contextLength, kvType, 1));
         } catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException e) {
             throw cannotLoad(model, e);
         }

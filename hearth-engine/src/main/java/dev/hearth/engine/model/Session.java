@@ -29,6 +29,9 @@ public final class Session {
 
     Session(Model model, int contextLength, KvCache.Type kvType, int maxBatch) {
         if (maxBatch < 1) throw new IllegalArgumentException("batch size must be positive, got " + maxBatch);
+        if (contextLength < 1) throw new IllegalArgumentException("context length must be positive, got " + contextLength);
+        // llama.cpp pads the cache to a multiple of 32 cells, and attention reads the cells in groups of 16 and 32.
+        contextLength = (contextLength + 31) / 32 * 32;
         this.model = model;
         this.c = model.config();
         this.maxBatch = maxBatch;

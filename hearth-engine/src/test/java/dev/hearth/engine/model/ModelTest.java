@@ -102,13 +102,27 @@ class ModelTest {
     @Test
     void aPromptThatDoesNotFitIsRefusedWhole() throws IOException {
         try (GgufFile f = GgufFile.open(tinyLlama("llama", GgmlType.F32))) {
-            Session s = Model.load(f).newSession(8, KvCache.Type.F32);
+            Session s = Model.load(f).newSession(32, KvCache.Type.F32);
             s.forward(new int[] {1, 2, 3}, 0, 3);
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> s.forward(new int[6], 0, 6));
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> s.forward(new int[30], 0, 30));
             assertTrue(e.getMessage().contains("do not fit"), e.getMessage());
             assertEquals(3, s.position());
-            s.forward(new int[5], 0, 5); // exactly full is fine
-            assertEquals(8, s.position());
+            s.forward(new int[29], 0, 29); // exactly full is fine
+            assertEquals(32, s.position());
+        }
+    }
+
+    /** Like llama.cpp, the cache is padded to a multiple of 32 cells; any requested length works and is filled. */
+    @Test
+    void aContextThatIsNotAMultipleOf32IsPaddedAndUsable() throws IOException {
+        try (GgufFile f = GgufFile.open(tinyLlama("llama", GgmlType.F32))) {
+            for (int ctx : new int[] {1, 8, 40, 47}) {
+                Session s = Model.load(f).newSession(ctx, KvCache.Type.F16);
+                assertEquals((ctx + 31) / 32 * 32, s.contextLength());
+                int[] tokens = new int[s.contextLength()];
+                for (int i = 0; i < tokens.length; i++) tokens[i] = i % 16;
+                for (float v : s.forward(tokens, 0, tokens.length)) assertTrue(Float.isFinite(v));
+            }
         }
     }
 
