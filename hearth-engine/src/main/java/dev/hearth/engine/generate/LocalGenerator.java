@@ -62,9 +62,9 @@ public final class LocalGenerator implements Generator {
         int trained = model.config().contextLength();
         int ctx = options.contextLength() > 0 ? options.contextLength() : Math.min(trained, DEFAULT_CONTEXT);
         this.session = model.newSession(ctx, options.kvType());
-        this.cached = new int[ctx];
+        this.cached = new int[session.contextLength()];
         this.info = new ModelInfo(stem(file.path()), file.path().toString(), model.config().architecture().name(),
-                file.parameterCount(), file.fileSize(), ctx, trained, tokenizer.vocabSize(),
+                file.parameterCount(), file.fileSize(), session.contextLength(), trained, tokenizer.vocabSize(),
                 prompts.template().source(), scalarMetadata(file));
         this.queue = new ArrayBlockingQueue<>(Math.max(1, options.maxQueue()));
         this.worker = Thread.ofPlatform().name("hearth-engine").daemon().start(this::loop);
