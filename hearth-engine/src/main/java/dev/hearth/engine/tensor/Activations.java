@@ -1,5 +1,9 @@
 package dev.hearth.engine.tensor;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -154,25 +158,58 @@ public final class Activations {
         q8_0ScaleBiased = grow(q8_0ScaleBiased, batch * nb);
         q4_0Correction = grow(q4_0Correction, batch * nb);
         for (int blk = 0; blk < batch * nb; blk++) {
-            int o = blk * QK;
-            float amax = 0;
-            for (int j = 0; j < QK; j++) amax = Math.max(amax, Math.abs(values[o + j]));
-            float d = amax / 127f;
-            float id = d != 0 ? 1f / d : 0f;
-            int sum = 0;
-            for (int j = 0; j < QK; j++) {
-                float v = values[o + j] * id;
-                int q = Math.round(Math.abs(v)); // roundf: half away from zero
-                q = v < 0 ? -q : q;
-                q8_0[o + j] = (byte) q;
-                sum += q;
-            }
-            float dh = Float.float16ToFloat(Float.floatToFloat16(d));
-            q8_0Scale[blk] = dh;
-            q8_0ScaleBiased[blk] = dh * SCALE_BIAS;
+            int sum = Simd.FAST ? quantizeQ8_0BlockVector(blk) : quantizeQ8_0Block(blk);
             q4_0Correction[blk] = 8 * sum;
         }
         q8_0Ready = true;
+    }
+
+    /** llama.cpp's quantize_row_q8_0_ref for block {@code blk}; returns the sum of its quants. */
+    int quantizeQ8_0Block(int blk) {
+        int o = blk * QK;
+        float amax = 0;
+        for (int j = 0; j < QK; j++) amax = Math.max(amax, Math.abs(values[o + j]));
+        float d = amax / 127f;
+        float id = d != 0 ? 1f / d : 0f;
+        int sum = 0;
+        for (int j = 0; j < QK; j++) {
+            float v = values[o + j] * id;
+            int q = Math.round(Math.abs(v)); // roundf: half away from zero
+            q = v < 0 ? -q : q;
+            q8_0[o + j] = (byte) q;
+            sum += q;
+        }
+        setQ8_0Scale(blk, d);
+        return sum;
+    }
+
+    /** {@link #quantizeQ8_0Block} with vectors, the same values. */
+    int quantizeQ8_0BlockVector(int blk) {
+        int o = blk * QK;
+        FloatVector v0 = FloatVector.fromArray(Simd.F512, values, o), v1 = FloatVector.fromArray(Simd.F512, values, o + 16);
+        float amax = v0.abs().max(v1.abs()).reduceLanes(VectorOperators.MAX);
+        float d = amax / 127f;
+        float id = d != 0 ? 1f / d : 0f;
+        IntVector q0 = roundHalfAway(v0.mul(id)), q1 = roundHalfAway(v1.mul(id));
+        q0.convertShape(VectorOperators.I2B, Simd.B128, 0).reinterpretAsBytes().intoArray(q8_0, o);
+        q1.convertShape(VectorOperators.I2B, Simd.B128, 0).reinterpretAsBytes().intoArray(q8_0, o + 16);
+        setQ8_0Scale(blk, d);
+        return q0.add(q1).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** C's roundf (ties away from zero), exactly: truncate |v|, add one when the dropped fraction is >= 1/2. */
+    private static IntVector roundHalfAway(FloatVector v) {
+        FloatVector a = v.abs();
+        IntVector t = (IntVector) a.convert(VectorOperators.F2I, 0);
+        FloatVector frac = a.sub((FloatVector) t.convert(VectorOperators.I2F, 0));
+        t = t.add(IntVector.broadcast(Simd.I512, 1), frac.compare(VectorOperators.GE, 0.5f).cast(Simd.I512));
+        return t.lanewise(VectorOperators.NEG, v.compare(VectorOperators.LT, 0f).cast(Simd.I512));
+    }
+
+    private void setQ8_0Scale(int blk, float d) {
+        float dh = Float.float16ToFloat(Float.floatToFloat16(d));
+        q8_0Scale[blk] = dh;
+        q8_0ScaleBiased[blk] = dh * SCALE_BIAS;
     }
 
     /** Q8_0 quants, row {@code b} at {@code b * cols}. */
@@ -277,33 +314,71 @@ public final class Activations {
         q8_KScale = grow(q8_KScale, batch * nsb);
         q8_KSum32 = grow(q8_KSum32, batch * cols / QK);
         for (int sb = 0; sb < batch * nsb; sb++) {
-            int o = sb * QK_K;
-            float max = 0, amax = 0;
-            for (int j = 0; j < QK_K; j++) {
-                float ax = Math.abs(values[o + j]);
-                if (ax > amax) {
-                    amax = ax;
-                    max = values[o + j];
-                }
-            }
-            if (amax == 0) {
-                q8_KScale[sb] = 0;
-                Arrays.fill(q8_K, o, o + QK_K, (byte) 0);
-            } else {
-                float iscale = -127f / max;
-                for (int j = 0; j < QK_K; j++) {
-                    int v = (int) Math.rint(iscale * values[o + j]); // nearest_int: half to even
-                    q8_K[o + j] = (byte) Math.min(127, v);
-                }
-                q8_KScale[sb] = 1 / iscale;
-            }
-            for (int s = 0; s < QK_K / QK; s++) {
-                int sum = 0;
-                for (int j = 0; j < QK; j++) sum += q8_K[o + s * QK + j];
-                q8_KSum32[sb * 8 + s] = sum;
-            }
+            if (Simd.FAST) quantizeQ8_KBlockVector(sb);
+            else quantizeQ8_KBlock(sb);
         }
         q8_KReady = true;
+    }
+
+    /** llama.cpp's quantize_row_q8_K_ref for super-block {@code sb} (and our sums per 32). */
+    void quantizeQ8_KBlock(int sb) {
+        int o = sb * QK_K;
+        float max = 0, amax = 0;
+        for (int j = 0; j < QK_K; j++) {
+            float ax = Math.abs(values[o + j]);
+            if (ax > amax) {
+                amax = ax;
+                max = values[o + j];
+            }
+        }
+        if (amax == 0) {
+            q8_KScale[sb] = 0;
+            Arrays.fill(q8_K, o, o + QK_K, (byte) 0);
+        } else {
+            float iscale = -127f / max;
+            for (int j = 0; j < QK_K; j++) {
+                int v = (int) Math.rint(iscale * values[o + j]); // nearest_int: half to even
+                q8_K[o + j] = (byte) Math.min(127, v);
+            }
+            q8_KScale[sb] = 1 / iscale;
+        }
+        for (int s = 0; s < QK_K / QK; s++) {
+            int sum = 0;
+            for (int j = 0; j < QK; j++) sum += q8_K[o + s * QK + j];
+            q8_KSum32[sb * 8 + s] = sum;
+        }
+    }
+
+    /** {@link #quantizeQ8_KBlock} with vectors, the same values. */
+    void quantizeQ8_KBlockVector(int sb) {
+        int o = sb * QK_K;
+        FloatVector m = FloatVector.zero(Simd.F512);
+        for (int j = 0; j < QK_K; j += 16) m = m.max(FloatVector.fromArray(Simd.F512, values, o + j).abs());
+        float amax = m.reduceLanes(VectorOperators.MAX);
+        if (amax == 0) {
+            q8_KScale[sb] = 0;
+            Arrays.fill(q8_K, o, o + QK_K, (byte) 0);
+            Arrays.fill(q8_KSum32, sb * 8, sb * 8 + 8, 0);
+            return;
+        }
+        int first = o;
+        while (Math.abs(values[first]) != amax) first++; // the first value of largest magnitude gives the sign
+        float iscale = -127f / values[first];
+        for (int s = 0; s < QK_K / QK; s++) {
+            int j = o + s * QK;
+            IntVector q0 = nearestInt(FloatVector.fromArray(Simd.F512, values, j).mul(iscale));
+            IntVector q1 = nearestInt(FloatVector.fromArray(Simd.F512, values, j + 16).mul(iscale));
+            q0.convertShape(VectorOperators.I2B, Simd.B128, 0).reinterpretAsBytes().intoArray(q8_K, j);
+            q1.convertShape(VectorOperators.I2B, Simd.B128, 0).reinterpretAsBytes().intoArray(q8_K, j + 16);
+            q8_KSum32[sb * 8 + s] = q0.add(q1).reduceLanes(VectorOperators.ADD);
+        }
+        q8_KScale[sb] = 1 / iscale;
+    }
+
+    /** ggml's nearest_int (round half to even, via the 1.5*2^23 trick) capped at 127, as quantize_row_q8_K. */
+    private static IntVector nearestInt(FloatVector v) {
+        FloatVector r = v.add(12582912f).sub(12582912f);
+        return ((IntVector) r.convert(VectorOperators.F2I, 0)).min(127);
     }
 
     /** Q8_K quants, row {@code b} at {@code b * cols}. */

@@ -8,12 +8,12 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
 /**
- * Memory for repacked weights. On Linux large blocks are anonymous mappings advised with
+ * Off-heap memory for large arrays streamed by the kernels (repacked weights; also fit for a KV cache). On Linux large blocks are anonymous mappings advised with
  * {@code madvise(MADV_HUGEPAGE)} before first touch, so that with transparent huge pages in "madvise" mode they
  * are backed by 2 MiB pages (fewer TLB misses while streaming weights). Elsewhere, or when the native calls are not
  * available, it falls back to {@link Arena#allocate}.
  */
-final class OffHeap {
+public final class OffHeap {
     static final long HUGE_PAGE = 2L << 20;
     private static final int PROT_READ_WRITE = 0x3, MAP_PRIVATE_ANONYMOUS = 0x22, MADV_HUGEPAGE = 14;
     private static final MethodHandle MMAP, MUNMAP, MADVISE;
@@ -43,7 +43,7 @@ final class OffHeap {
     private OffHeap() {}
 
     /** Zeroed memory of {@code bytes}, 64-byte aligned (2 MiB aligned when huge pages are used), freed with the arena. */
-    static MemorySegment allocate(long bytes, Arena arena) {
+    public static MemorySegment allocate(long bytes, Arena arena) {
         if (MMAP != null && bytes >= HUGE_PAGE) {
             MemorySegment s = mapHuge(bytes, arena);
             if (s != null) return s;

@@ -128,11 +128,19 @@ final class Q4_0Kernel implements MatrixKernel {
             packed4(data, stride, from, to, x.q4_0Lanes(), b * cols, cols, x.q8_0ScaleBiased(), x.q8_0Scale(), x.q4_0Correction(),
                     b * nb, nb, y, b * rows, rows, steps);
         } else {
-            for (int k = 0; k < 4; k++) {
-                inPlace1(data, stride, from, to, x.q4_0Natural(), (b + k) * cols, x.q8_0Scale(), x.q4_0Correction(), (b + k) * nb,
-                        y, (b + k) * rows, nb);
-            }
+            inPlace4(data, stride, from, to, x.q4_0Natural(), b * cols, cols, x.q8_0Scale(), x.q4_0Correction(), b * nb, nb, y, b * rows, rows);
         }
+    }
+
+    /** One GGUF block for one input: weights {@code v} (bytes) and {@code h = v >> 4}, scale {@code s}. */
+    private static FloatVector block(ShortVector v, ShortVector h, short[] a, int ai, float s, FloatVector acc) {
+        IntVector p = v.mul(ShortVector.fromArray(S256, a, ai)).add(h.mul(ShortVector.fromArray(S256, a, ai + 16))).reinterpretAsInts();
+        p = p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16);
+        return ((FloatVector) p.convert(I2F, 0)).fma(FloatVector.broadcast(F256, s), acc);
+    }
+
+    private static ShortVector quants(MemorySegment row, int o) {
+        return (ShortVector) ByteVector.fromMemorySegment(B128, row, o + 2, LE).convertShape(ZERO_EXTEND_B2S, S256, 0);
     }
 
     /** GGUF layout, blocks {@code [b0, nb)} of one row starting at {@code rowOffset}. */
@@ -142,28 +150,17 @@ final class Q4_0Kernel implements MatrixKernel {
         int b = b0;
         for (; b + 2 <= nb; b += 2) {
             int o = rowOffset + (b - b0) * BLOCK, ai = ao + b * 32;
-            float s0 = Float.float16ToFloat(row.get(HALF, o)) * d[dOff + b];
-            ShortVector v0 = (ShortVector) ByteVector.fromMemorySegment(B128, row, o + 2, LE).convertShape(ZERO_EXTEND_B2S, S256, 0);
-            IntVector p0 = v0.mul(ShortVector.fromArray(S256, a, ai)).add(v0.lanewise(LSHR, 4).mul(ShortVector.fromArray(S256, a, ai + 16)))
-                    .reinterpretAsInts();
-            p0 = p0.add(p0.lanewise(LSHL, 16)).lanewise(ASHR, 16);
-            acc0 = ((FloatVector) p0.convert(I2F, 0)).fma(FloatVector.broadcast(F256, s0), acc0);
-            float s1 = Float.float16ToFloat(row.get(HALF, o + BLOCK)) * d[dOff + b + 1];
-            ShortVector v1 = (ShortVector) ByteVector.fromMemorySegment(B128, row, o + BLOCK + 2, LE).convertShape(ZERO_EXTEND_B2S, S256, 0);
-            IntVector p1 = v1.mul(ShortVector.fromArray(S256, a, ai + 32)).add(v1.lanewise(LSHR, 4).mul(ShortVector.fromArray(S256, a, ai + 48)))
-                    .reinterpretAsInts();
-            p1 = p1.add(p1.lanewise(LSHL, 16)).lanewise(ASHR, 16);
-            acc1 = ((FloatVector) p1.convert(I2F, 0)).fma(FloatVector.broadcast(F256, s1), acc1);
+            float s0 = Float.float16ToFloat(row.get(HALF, o)) * d[dOff + b], s1 = Float.float16ToFloat(row.get(HALF, o + BLOCK)) * d[dOff + b + 1];
+            ShortVector v0 = quants(row, o), v1 = quants(row, o + BLOCK);
+            acc0 = block(v0, v0.lanewise(LSHR, 4), a, ai, s0, acc0);
+            acc1 = block(v1, v1.lanewise(LSHR, 4), a, ai + 32, s1, acc1);
             c += s0 * corr[dOff + b] + s1 * corr[dOff + b + 1];
         }
         if (b < nb) {
-            int o = rowOffset + (b - b0) * BLOCK, ai = ao + b * 32;
+            int o = rowOffset + (b - b0) * BLOCK;
             float s0 = Float.float16ToFloat(row.get(HALF, o)) * d[dOff + b];
-            ShortVector v0 = (ShortVector) ByteVector.fromMemorySegment(B128, row, o + 2, LE).convertShape(ZERO_EXTEND_B2S, S256, 0);
-            IntVector p0 = v0.mul(ShortVector.fromArray(S256, a, ai)).add(v0.lanewise(LSHR, 4).mul(ShortVector.fromArray(S256, a, ai + 16)))
-                    .reinterpretAsInts();
-            p0 = p0.add(p0.lanewise(LSHL, 16)).lanewise(ASHR, 16);
-            acc0 = ((FloatVector) p0.convert(I2F, 0)).fma(FloatVector.broadcast(F256, s0), acc0);
+            ShortVector v0 = quants(row, o);
+            acc0 = block(v0, v0.lanewise(LSHR, 4), a, ao + b * 32, s0, acc0);
             c += s0 * corr[dOff + b];
         }
         return acc0.add(acc1).reduceLanes(ADD) - c;
@@ -174,6 +171,68 @@ final class Q4_0Kernel implements MatrixKernel {
         for (int r = from; r < to; r++) {
             MemorySegment row = w.asSlice(r * stride, stride);
             y[yo + r] = blocks(row, 0, 0, nb, a, ao, d, corr, dOff);
+        }
+    }
+
+    /** Four inputs, each block decoded once; sums in the order of {@link #blocks}. */
+    static void inPlace4(MemorySegment w, long stride, int from, int to, short[] a, int ao, int as, float[] d, int[] corr, int dOff, int ds,
+                         float[] y, int yo, int ys) {
+        int nb = ds;
+        int a0 = ao, a1 = ao + as, a2 = ao + 2 * as, a3 = ao + 3 * as;
+        int d0 = dOff, d1 = dOff + ds, d2 = dOff + 2 * ds, d3 = dOff + 3 * ds;
+        for (int r = from; r < to; r++) {
+            MemorySegment row = w.asSlice(r * stride, stride);
+            FloatVector x0 = FloatVector.zero(F256), x1 = FloatVector.zero(F256), x2 = FloatVector.zero(F256), x3 = FloatVector.zero(F256);
+            FloatVector z0 = FloatVector.zero(F256), z1 = FloatVector.zero(F256), z2 = FloatVector.zero(F256), z3 = FloatVector.zero(F256);
+            float c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+            int b = 0;
+            for (; b + 2 <= nb; b += 2) {
+                int o = b * BLOCK, ai = b * 32;
+                float w0 = Float.float16ToFloat(row.get(HALF, o)), w1 = Float.float16ToFloat(row.get(HALF, o + BLOCK));
+                ShortVector v0 = quants(row, o), v1 = quants(row, o + BLOCK), h0 = v0.lanewise(LSHR, 4), h1 = v1.lanewise(LSHR, 4);
+                float s, t;
+                s = w0 * d[d0 + b];
+                t = w1 * d[d0 + b + 1];
+                x0 = block(v0, h0, a, a0 + ai, s, x0);
+                z0 = block(v1, h1, a, a0 + ai + 32, t, z0);
+                c0 += s * corr[d0 + b] + t * corr[d0 + b + 1];
+                s = w0 * d[d1 + b];
+                t = w1 * d[d1 + b + 1];
+                x1 = block(v0, h0, a, a1 + ai, s, x1);
+                z1 = block(v1, h1, a, a1 + ai + 32, t, z1);
+                c1 += s * corr[d1 + b] + t * corr[d1 + b + 1];
+                s = w0 * d[d2 + b];
+                t = w1 * d[d2 + b + 1];
+                x2 = block(v0, h0, a, a2 + ai, s, x2);
+                z2 = block(v1, h1, a, a2 + ai + 32, t, z2);
+                c2 += s * corr[d2 + b] + t * corr[d2 + b + 1];
+                s = w0 * d[d3 + b];
+                t = w1 * d[d3 + b + 1];
+                x3 = block(v0, h0, a, a3 + ai, s, x3);
+                z3 = block(v1, h1, a, a3 + ai + 32, t, z3);
+                c3 += s * corr[d3 + b] + t * corr[d3 + b + 1];
+            }
+            if (b < nb) {
+                int o = b * BLOCK, ai = b * 32;
+                float w0 = Float.float16ToFloat(row.get(HALF, o)), s;
+                ShortVector v0 = quants(row, o), h0 = v0.lanewise(LSHR, 4);
+                s = w0 * d[d0 + b];
+                x0 = block(v0, h0, a, a0 + ai, s, x0);
+                c0 += s * corr[d0 + b];
+                s = w0 * d[d1 + b];
+                x1 = block(v0, h0, a, a1 + ai, s, x1);
+                c1 += s * corr[d1 + b];
+                s = w0 * d[d2 + b];
+                x2 = block(v0, h0, a, a2 + ai, s, x2);
+                c2 += s * corr[d2 + b];
+                s = w0 * d[d3 + b];
+                x3 = block(v0, h0, a, a3 + ai, s, x3);
+                c3 += s * corr[d3 + b];
+            }
+            y[yo + r] = x0.add(z0).reduceLanes(ADD) - c0;
+            y[yo + ys + r] = x1.add(z1).reduceLanes(ADD) - c1;
+            y[yo + 2 * ys + r] = x2.add(z2).reduceLanes(ADD) - c2;
+            y[yo + 3 * ys + r] = x3.add(z3).reduceLanes(ADD) - c3;
         }
     }
 

@@ -147,11 +147,18 @@ final class Q4_KKernel implements MatrixKernel {
             packed4(data, stride, from, to, x.q4_KLanes(), natural, b * cols, cols, x.q8_KScale(), b * nsb, x.q8_KSum32(),
                     y, b * rows, rows, nsb, steps);
         } else {
-            for (int k = 0; k < 4; k++) {
-                inPlace1(data, stride, from, to, x.q8_KNatural(), (b + k) * cols, x.q8_KScale(), (b + k) * nsb, x.q8_KSum32(),
-                        (b + k) * nsb * 8, y, (b + k) * rows, nsb);
-            }
+            inPlace4(data, stride, from, to, x.q8_KNatural(), b * cols, cols, x.q8_KScale(), b * nsb, x.q8_KSum32(), y, b * rows, rows, nsb);
         }
+    }
+
+    /** One GGUF sub-block (32 nibbles) for one input: products pair-summed to ints, times {@code scale}. */
+    private static FloatVector sub(ShortVector q, short[] a, int ai, float scale, FloatVector acc) {
+        IntVector p = q.mul(ShortVector.fromArray(S512, a, ai)).reinterpretAsInts();
+        return ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(FloatVector.broadcast(F512, scale), acc);
+    }
+
+    private static ShortVector bytes(MemorySegment row, int o) {
+        return (ShortVector) ByteVector.fromMemorySegment(B256, row, o, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
     }
 
     /**
@@ -164,44 +171,31 @@ final class Q4_KKernel implements MatrixKernel {
         float mins = 0;
         for (int sb = sb0; sb < nsb; sb++) {
             int o = rowOffset + (sb - sb0) * BLOCK, ai = ao + sb * 256, si = sOff + sb * 8;
-            float dx = d[dOff + sb];
-            float dd = Float.float16ToFloat(row.get(HALF, o)) * dx, dm = Float.float16ToFloat(row.get(HALF, o + 2)) * dx;
             long q = row.get(LONG, o + 4);
             int q8 = row.get(INT, o + 12);
             int b0 = (int) q & 0xFF, b1 = (int) (q >>> 8) & 0xFF, b2 = (int) (q >>> 16) & 0xFF, b3 = (int) (q >>> 24) & 0xFF;
             int b4 = (int) (q >>> 32) & 0xFF, b5 = (int) (q >>> 40) & 0xFF, b6 = (int) (q >>> 48) & 0xFF, b7 = (int) (q >>> 56) & 0xFF;
             int b8 = q8 & 0xFF, b9 = (q8 >>> 8) & 0xFF, b10 = (q8 >>> 16) & 0xFF, b11 = (q8 >>> 24) & 0xFF;
-            mins += dm * ((b4 & 63) * sums[si] + (b5 & 63) * sums[si + 1] + (b6 & 63) * sums[si + 2] + (b7 & 63) * sums[si + 3]
+            int sc0 = b0 & 63, sc1 = b1 & 63, sc2 = b2 & 63, sc3 = b3 & 63;
+            int sc4 = (b8 & 0xF) | (b0 >> 6) << 4, sc5 = (b9 & 0xF) | (b1 >> 6) << 4, sc6 = (b10 & 0xF) | (b2 >> 6) << 4, sc7 = (b11 & 0xF) | (b3 >> 6) << 4;
+            int minDot = (b4 & 63) * sums[si] + (b5 & 63) * sums[si + 1] + (b6 & 63) * sums[si + 2] + (b7 & 63) * sums[si + 3]
                     + ((b8 >> 4) | (b4 >> 6) << 4) * sums[si + 4] + ((b9 >> 4) | (b5 >> 6) << 4) * sums[si + 5]
-                    + ((b10 >> 4) | (b6 >> 6) << 4) * sums[si + 6] + ((b11 >> 4) | (b7 >> 6) << 4) * sums[si + 7]);
-
-            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B256, row, o + 16, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
-            IntVector p = v.and((short) 0xF).mul(ShortVector.fromArray(S512, a, ai)).reinterpretAsInts();
-            IntVector u = v.lanewise(LSHR, 4).mul(ShortVector.fromArray(S512, a, ai + 32)).reinterpretAsInts();
-            acc0 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(FloatVector.broadcast(F512, dd * (b0 & 63)), acc0);
-            acc1 = ((FloatVector) u.add(u.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(FloatVector.broadcast(F512, dd * (b1 & 63)), acc1);
-
-            v = (ShortVector) ByteVector.fromMemorySegment(B256, row, o + 48, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
-            p = v.and((short) 0xF).mul(ShortVector.fromArray(S512, a, ai + 64)).reinterpretAsInts();
-            u = v.lanewise(LSHR, 4).mul(ShortVector.fromArray(S512, a, ai + 96)).reinterpretAsInts();
-            acc0 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(FloatVector.broadcast(F512, dd * (b2 & 63)), acc0);
-            acc1 = ((FloatVector) u.add(u.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(FloatVector.broadcast(F512, dd * (b3 & 63)), acc1);
-
-            v = (ShortVector) ByteVector.fromMemorySegment(B256, row, o + 80, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
-            p = v.and((short) 0xF).mul(ShortVector.fromArray(S512, a, ai + 128)).reinterpretAsInts();
-            u = v.lanewise(LSHR, 4).mul(ShortVector.fromArray(S512, a, ai + 160)).reinterpretAsInts();
-            acc0 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
-                    .fma(FloatVector.broadcast(F512, dd * ((b8 & 0xF) | (b0 >> 6) << 4)), acc0);
-            acc1 = ((FloatVector) u.add(u.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
-                    .fma(FloatVector.broadcast(F512, dd * ((b9 & 0xF) | (b1 >> 6) << 4)), acc1);
-
-            v = (ShortVector) ByteVector.fromMemorySegment(B256, row, o + 112, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
-            p = v.and((short) 0xF).mul(ShortVector.fromArray(S512, a, ai + 192)).reinterpretAsInts();
-            u = v.lanewise(LSHR, 4).mul(ShortVector.fromArray(S512, a, ai + 224)).reinterpretAsInts();
-            acc0 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
-                    .fma(FloatVector.broadcast(F512, dd * ((b10 & 0xF) | (b2 >> 6) << 4)), acc0);
-            acc1 = ((FloatVector) u.add(u.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
-                    .fma(FloatVector.broadcast(F512, dd * ((b11 & 0xF) | (b3 >> 6) << 4)), acc1);
+                    + ((b10 >> 4) | (b6 >> 6) << 4) * sums[si + 6] + ((b11 >> 4) | (b7 >> 6) << 4) * sums[si + 7];
+            float dx = d[dOff + sb];
+            float dd = Float.float16ToFloat(row.get(HALF, o)) * dx, dm = Float.float16ToFloat(row.get(HALF, o + 2)) * dx;
+            mins += dm * minDot;
+            ShortVector v = bytes(row, o + 16);
+            acc0 = sub(v.and((short) 0xF), a, ai, dd * sc0, acc0);
+            acc1 = sub(v.lanewise(LSHR, 4), a, ai + 32, dd * sc1, acc1);
+            v = bytes(row, o + 48);
+            acc0 = sub(v.and((short) 0xF), a, ai + 64, dd * sc2, acc0);
+            acc1 = sub(v.lanewise(LSHR, 4), a, ai + 96, dd * sc3, acc1);
+            v = bytes(row, o + 80);
+            acc0 = sub(v.and((short) 0xF), a, ai + 128, dd * sc4, acc0);
+            acc1 = sub(v.lanewise(LSHR, 4), a, ai + 160, dd * sc5, acc1);
+            v = bytes(row, o + 112);
+            acc0 = sub(v.and((short) 0xF), a, ai + 192, dd * sc6, acc0);
+            acc1 = sub(v.lanewise(LSHR, 4), a, ai + 224, dd * sc7, acc1);
         }
         return acc0.add(acc1).reduceLanes(ADD) - mins;
     }
@@ -212,6 +206,59 @@ final class Q4_KKernel implements MatrixKernel {
             MemorySegment row = w.asSlice(r * stride, stride);
             y[yo + r] = superBlocks(row, 0, 0, nsb, a, ao, d, dOff, sums, sOff);
         }
+    }
+
+    /** Four inputs, each super-block decoded once; sums in the order of {@link #superBlocks}. */
+    static void inPlace4(MemorySegment w, long stride, int from, int to, short[] a, int ao, int as, float[] d, int dOff, int[] sums,
+                         float[] y, int yo, int ys, int nsb) {
+        int sOff = dOff * 8, ss = nsb * 8;
+        for (int r = from; r < to; r++) {
+            MemorySegment row = w.asSlice(r * stride, stride);
+            FloatVector x0 = FloatVector.zero(F512), x1 = FloatVector.zero(F512), x2 = FloatVector.zero(F512), x3 = FloatVector.zero(F512);
+            FloatVector z0 = FloatVector.zero(F512), z1 = FloatVector.zero(F512), z2 = FloatVector.zero(F512), z3 = FloatVector.zero(F512);
+            float m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+            for (int sb = 0; sb < nsb; sb++) {
+                int o = sb * BLOCK, ai = ao + sb * 256, si = sOff + sb * 8;
+                long q = row.get(LONG, o + 4);
+                int q8 = row.get(INT, o + 12);
+                int b0 = (int) q & 0xFF, b1 = (int) (q >>> 8) & 0xFF, b2 = (int) (q >>> 16) & 0xFF, b3 = (int) (q >>> 24) & 0xFF;
+                int b4 = (int) (q >>> 32) & 0xFF, b5 = (int) (q >>> 40) & 0xFF, b6 = (int) (q >>> 48) & 0xFF, b7 = (int) (q >>> 56) & 0xFF;
+                int b8 = q8 & 0xFF, b9 = (q8 >>> 8) & 0xFF, b10 = (q8 >>> 16) & 0xFF, b11 = (q8 >>> 24) & 0xFF;
+                int sc0 = b0 & 63, sc1 = b1 & 63, sc2 = b2 & 63, sc3 = b3 & 63;
+                int sc4 = (b8 & 0xF) | (b0 >> 6) << 4, sc5 = (b9 & 0xF) | (b1 >> 6) << 4, sc6 = (b10 & 0xF) | (b2 >> 6) << 4, sc7 = (b11 & 0xF) | (b3 >> 6) << 4;
+                int mn0 = b4 & 63, mn1 = b5 & 63, mn2 = b6 & 63, mn3 = b7 & 63;
+                int mn4 = (b8 >> 4) | (b4 >> 6) << 4, mn5 = (b9 >> 4) | (b5 >> 6) << 4, mn6 = (b10 >> 4) | (b6 >> 6) << 4, mn7 = (b11 >> 4) | (b7 >> 6) << 4;
+                float wd = Float.float16ToFloat(row.get(HALF, o)), wm = Float.float16ToFloat(row.get(HALF, o + 2));
+                float dx0 = d[dOff + sb], dx1 = d[dOff + nsb + sb], dx2 = d[dOff + 2 * nsb + sb], dx3 = d[dOff + 3 * nsb + sb];
+                m0 += wm * dx0 * minDot(sums, si, mn0, mn1, mn2, mn3, mn4, mn5, mn6, mn7);
+                m1 += wm * dx1 * minDot(sums, si + ss, mn0, mn1, mn2, mn3, mn4, mn5, mn6, mn7);
+                m2 += wm * dx2 * minDot(sums, si + 2 * ss, mn0, mn1, mn2, mn3, mn4, mn5, mn6, mn7);
+                m3 += wm * dx3 * minDot(sums, si + 3 * ss, mn0, mn1, mn2, mn3, mn4, mn5, mn6, mn7);
+                float dd0 = wd * dx0, dd1 = wd * dx1, dd2 = wd * dx2, dd3 = wd * dx3;
+                for (int c = 0; c < 4; c++) {
+                    ShortVector v = bytes(row, o + 16 + 32 * c), lo = v.and((short) 0xF), hi = v.lanewise(LSHR, 4);
+                    int scLo = c == 0 ? sc0 : c == 1 ? sc2 : c == 2 ? sc4 : sc6, scHi = c == 0 ? sc1 : c == 1 ? sc3 : c == 2 ? sc5 : sc7;
+                    int aj = ai + 64 * c;
+                    x0 = sub(lo, a, aj, dd0 * scLo, x0);
+                    z0 = sub(hi, a, aj + 32, dd0 * scHi, z0);
+                    x1 = sub(lo, a, aj + as, dd1 * scLo, x1);
+                    z1 = sub(hi, a, aj + as + 32, dd1 * scHi, z1);
+                    x2 = sub(lo, a, aj + 2 * as, dd2 * scLo, x2);
+                    z2 = sub(hi, a, aj + 2 * as + 32, dd2 * scHi, z2);
+                    x3 = sub(lo, a, aj + 3 * as, dd3 * scLo, x3);
+                    z3 = sub(hi, a, aj + 3 * as + 32, dd3 * scHi, z3);
+                }
+            }
+            y[yo + r] = x0.add(z0).reduceLanes(ADD) - m0;
+            y[yo + ys + r] = x1.add(z1).reduceLanes(ADD) - m1;
+            y[yo + 2 * ys + r] = x2.add(z2).reduceLanes(ADD) - m2;
+            y[yo + 3 * ys + r] = x3.add(z3).reduceLanes(ADD) - m3;
+        }
+    }
+
+    private static int minDot(int[] sums, int si, int m0, int m1, int m2, int m3, int m4, int m5, int m6, int m7) {
+        return m0 * sums[si] + m1 * sums[si + 1] + m2 * sums[si + 2] + m3 * sums[si + 3]
+                + m4 * sums[si + 4] + m5 * sums[si + 5] + m6 * sums[si + 6] + m7 * sums[si + 7];
     }
 
     static void packed1(MemorySegment w, long stride, int from, int to, short[] a, short[] natural, int ao, float[] d, int dOff,
