@@ -21,7 +21,7 @@ import java.util.TreeMap;
  *
  * <pre>
  * java -cp hearth-bench/target/benchmarks.jar dev.hearth.bench.Table [bandwidth] [matvec] [matmul]
- *      [-p name=v1,v2]... [-wi 2] [-i 3] [-r 1]
+ *      [-p name=v1,v2]... [-wi 2] [-i 3] [-r 0.6]
  * </pre>
  * With no group named, all three run. {@code -p} narrows a parameter (e.g. {@code -p type=Q8_0,Q4_0}); {@code -wi},
  * {@code -i} and {@code -r} set warm-up iterations, measured iterations and seconds per iteration.
@@ -34,7 +34,7 @@ public final class Table {
         List<String> groups = new ArrayList<>();
         Map<String, String[]> params = new LinkedHashMap<>();
         int warmups = 2, iterations = 3;
-        double seconds = 1;
+        double seconds = 0.6;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "-p" -> {

@@ -132,17 +132,6 @@ final class Q4_0Kernel implements MatrixKernel {
         }
     }
 
-    /** One GGUF block for one input: weights {@code v} (bytes) and {@code h = v >> 4}, scale {@code s}. */
-    private static FloatVector block(ShortVector v, ShortVector h, short[] a, int ai, float s, FloatVector acc) {
-        IntVector p = v.mul(ShortVector.fromArray(S256, a, ai)).add(h.mul(ShortVector.fromArray(S256, a, ai + 16))).reinterpretAsInts();
-        p = p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16);
-        return ((FloatVector) p.convert(I2F, 0)).fma(FloatVector.broadcast(F256, s), acc);
-    }
-
-    private static ShortVector quants(MemorySegment row, int o) {
-        return (ShortVector) ByteVector.fromMemorySegment(B128, row, o + 2, LE).convertShape(ZERO_EXTEND_B2S, S256, 0);
-    }
-
     /** GGUF layout, blocks {@code [b0, nb)} of one row starting at {@code rowOffset}. */
     private static float blocks(MemorySegment row, int rowOffset, int b0, int nb, short[] a, int ao, float[] d, int[] corr, int dOff) {
         FloatVector acc0 = FloatVector.zero(F256), acc1 = FloatVector.zero(F256);
@@ -151,16 +140,26 @@ final class Q4_0Kernel implements MatrixKernel {
         for (; b + 2 <= nb; b += 2) {
             int o = rowOffset + (b - b0) * BLOCK, ai = ao + b * 32;
             float s0 = Float.float16ToFloat(row.get(HALF, o)) * d[dOff + b], s1 = Float.float16ToFloat(row.get(HALF, o + BLOCK)) * d[dOff + b + 1];
-            ShortVector v0 = quants(row, o), v1 = quants(row, o + BLOCK);
-            acc0 = block(v0, v0.lanewise(LSHR, 4), a, ai, s0, acc0);
-            acc1 = block(v1, v1.lanewise(LSHR, 4), a, ai + 32, s1, acc1);
+            ShortVector v0 = (ShortVector) ByteVector.fromMemorySegment(B128, row, o + 2, LE).convertShape(ZERO_EXTEND_B2S, S256, 0);
+            ShortVector v1 = (ShortVector) ByteVector.fromMemorySegment(B128, row, o + BLOCK + 2, LE).convertShape(ZERO_EXTEND_B2S, S256, 0);
+            ShortVector h0 = v0.lanewise(LSHR, 4), h1 = v1.lanewise(LSHR, 4);
+            IntVector p;
+            p = v0.mul(ShortVector.fromArray(S256, a, ai)).add(h0.mul(ShortVector.fromArray(S256, a, ai + 16))).reinterpretAsInts();
+            p = p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16);
+            acc0 = ((FloatVector) p.convert(I2F, 0)).fma(FloatVector.broadcast(F256, s0), acc0);
+            p = v1.mul(ShortVector.fromArray(S256, a, ai + 32)).add(h1.mul(ShortVector.fromArray(S256, a, ai + 32 + 16))).reinterpretAsInts();
+            p = p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16);
+            acc1 = ((FloatVector) p.convert(I2F, 0)).fma(FloatVector.broadcast(F256, s1), acc1);
             c += s0 * corr[dOff + b] + s1 * corr[dOff + b + 1];
         }
         if (b < nb) {
             int o = rowOffset + (b - b0) * BLOCK;
             float s0 = Float.float16ToFloat(row.get(HALF, o)) * d[dOff + b];
-            ShortVector v0 = quants(row, o);
-            acc0 = block(v0, v0.lanewise(LSHR, 4), a, ao + b * 32, s0, acc0);
+            ShortVector v0 = (ShortVector) ByteVector.fromMemorySegment(B128, row, o + 2, LE).convertShape(ZERO_EXTEND_B2S, S256, 0), h0 = v0.lanewise(LSHR, 4);
+            IntVector p;
+            p = v0.mul(ShortVector.fromArray(S256, a, ao + b * 32)).add(h0.mul(ShortVector.fromArray(S256, a, ao + b * 32 + 16))).reinterpretAsInts();
+            p = p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16);
+            acc0 = ((FloatVector) p.convert(I2F, 0)).fma(FloatVector.broadcast(F256, s0), acc0);
             c += s0 * corr[dOff + b];
         }
         return acc0.add(acc1).reduceLanes(ADD) - c;
@@ -189,44 +188,72 @@ final class Q4_0Kernel implements MatrixKernel {
             for (; b + 2 <= nb; b += 2) {
                 int o = b * BLOCK, ai = b * 32;
                 float w0 = Float.float16ToFloat(row.get(HALF, o)), w1 = Float.float16ToFloat(row.get(HALF, o + BLOCK));
-                ShortVector v0 = quants(row, o), v1 = quants(row, o + BLOCK), h0 = v0.lanewise(LSHR, 4), h1 = v1.lanewise(LSHR, 4);
+                ShortVector v0 = (ShortVector) ByteVector.fromMemorySegment(B128, row, o + 2, LE).convertShape(ZERO_EXTEND_B2S, S256, 0);
+                ShortVector v1 = (ShortVector) ByteVector.fromMemorySegment(B128, row, o + BLOCK + 2, LE).convertShape(ZERO_EXTEND_B2S, S256, 0);
+                ShortVector h0 = v0.lanewise(LSHR, 4), h1 = v1.lanewise(LSHR, 4);
+                IntVector p;
                 float s, t;
                 s = w0 * d[d0 + b];
                 t = w1 * d[d0 + b + 1];
-                x0 = block(v0, h0, a, a0 + ai, s, x0);
-                z0 = block(v1, h1, a, a0 + ai + 32, t, z0);
+                p = v0.mul(ShortVector.fromArray(S256, a, a0 + ai)).add(h0.mul(ShortVector.fromArray(S256, a, a0 + ai + 16))).reinterpretAsInts();
+                p = p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16);
+                x0 = ((FloatVector) p.convert(I2F, 0)).fma(FloatVector.broadcast(F256, s), x0);
+                p = v1.mul(ShortVector.fromArray(S256, a, a0 + ai + 32)).add(h1.mul(ShortVector.fromArray(S256, a, a0 + ai + 32 + 16))).reinterpretAsInts();
+                p = p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16);
+                z0 = ((FloatVector) p.convert(I2F, 0)).fma(FloatVector.broadcast(F256, t), z0);
                 c0 += s * corr[d0 + b] + t * corr[d0 + b + 1];
                 s = w0 * d[d1 + b];
                 t = w1 * d[d1 + b + 1];
-                x1 = block(v0, h0, a, a1 + ai, s, x1);
-                z1 = block(v1, h1, a, a1 + ai + 32, t, z1);
+                p = v0.mul(ShortVector.fromArray(S256, a, a1 + ai)).add(h0.mul(ShortVector.fromArray(S256, a, a1 + ai + 16))).reinterpretAsInts();
+                p = p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16);
+                x1 = ((FloatVector) p.convert(I2F, 0)).fma(FloatVector.broadcast(F256, s), x1);
+                p = v1.mul(ShortVector.fromArray(S256, a, a1 + ai + 32)).add(h1.mul(ShortVector.fromArray(S256, a, a1 + ai + 32 + 16))).reinterpretAsInts();
+                p = p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16);
+                z1 = ((FloatVector) p.convert(I2F, 0)).fma(FloatVector.broadcast(F256, t), z1);
                 c1 += s * corr[d1 + b] + t * corr[d1 + b + 1];
                 s = w0 * d[d2 + b];
                 t = w1 * d[d2 + b + 1];
-                x2 = block(v0, h0, a, a2 + ai, s, x2);
-                z2 = block(v1, h1, a, a2 + ai + 32, t, z2);
+                p = v0.mul(ShortVector.fromArray(S256, a, a2 + ai)).add(h0.mul(ShortVector.fromArray(S256, a, a2 + ai + 16))).reinterpretAsInts();
+                p = p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16);
+                x2 = ((FloatVector) p.convert(I2F, 0)).fma(FloatVector.broadcast(F256, s), x2);
+                p = v1.mul(ShortVector.fromArray(S256, a, a2 + ai + 32)).add(h1.mul(ShortVector.fromArray(S256, a, a2 + ai + 32 + 16))).reinterpretAsInts();
+                p = p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16);
+                z2 = ((FloatVector) p.convert(I2F, 0)).fma(FloatVector.broadcast(F256, t), z2);
                 c2 += s * corr[d2 + b] + t * corr[d2 + b + 1];
                 s = w0 * d[d3 + b];
                 t = w1 * d[d3 + b + 1];
-                x3 = block(v0, h0, a, a3 + ai, s, x3);
-                z3 = block(v1, h1, a, a3 + ai + 32, t, z3);
+                p = v0.mul(ShortVector.fromArray(S256, a, a3 + ai)).add(h0.mul(ShortVector.fromArray(S256, a, a3 + ai + 16))).reinterpretAsInts();
+                p = p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16);
+                x3 = ((FloatVector) p.convert(I2F, 0)).fma(FloatVector.broadcast(F256, s), x3);
+                p = v1.mul(ShortVector.fromArray(S256, a, a3 + ai + 32)).add(h1.mul(ShortVector.fromArray(S256, a, a3 + ai + 32 + 16))).reinterpretAsInts();
+                p = p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16);
+                z3 = ((FloatVector) p.convert(I2F, 0)).fma(FloatVector.broadcast(F256, t), z3);
                 c3 += s * corr[d3 + b] + t * corr[d3 + b + 1];
             }
             if (b < nb) {
                 int o = b * BLOCK, ai = b * 32;
                 float w0 = Float.float16ToFloat(row.get(HALF, o)), s;
-                ShortVector v0 = quants(row, o), h0 = v0.lanewise(LSHR, 4);
+                ShortVector v0 = (ShortVector) ByteVector.fromMemorySegment(B128, row, o + 2, LE).convertShape(ZERO_EXTEND_B2S, S256, 0), h0 = v0.lanewise(LSHR, 4);
+                IntVector p;
                 s = w0 * d[d0 + b];
-                x0 = block(v0, h0, a, a0 + ai, s, x0);
+                p = v0.mul(ShortVector.fromArray(S256, a, a0 + ai)).add(h0.mul(ShortVector.fromArray(S256, a, a0 + ai + 16))).reinterpretAsInts();
+                p = p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16);
+                x0 = ((FloatVector) p.convert(I2F, 0)).fma(FloatVector.broadcast(F256, s), x0);
                 c0 += s * corr[d0 + b];
                 s = w0 * d[d1 + b];
-                x1 = block(v0, h0, a, a1 + ai, s, x1);
+                p = v0.mul(ShortVector.fromArray(S256, a, a1 + ai)).add(h0.mul(ShortVector.fromArray(S256, a, a1 + ai + 16))).reinterpretAsInts();
+                p = p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16);
+                x1 = ((FloatVector) p.convert(I2F, 0)).fma(FloatVector.broadcast(F256, s), x1);
                 c1 += s * corr[d1 + b];
                 s = w0 * d[d2 + b];
-                x2 = block(v0, h0, a, a2 + ai, s, x2);
+                p = v0.mul(ShortVector.fromArray(S256, a, a2 + ai)).add(h0.mul(ShortVector.fromArray(S256, a, a2 + ai + 16))).reinterpretAsInts();
+                p = p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16);
+                x2 = ((FloatVector) p.convert(I2F, 0)).fma(FloatVector.broadcast(F256, s), x2);
                 c2 += s * corr[d2 + b];
                 s = w0 * d[d3 + b];
-                x3 = block(v0, h0, a, a3 + ai, s, x3);
+                p = v0.mul(ShortVector.fromArray(S256, a, a3 + ai)).add(h0.mul(ShortVector.fromArray(S256, a, a3 + ai + 16))).reinterpretAsInts();
+                p = p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16);
+                x3 = ((FloatVector) p.convert(I2F, 0)).fma(FloatVector.broadcast(F256, s), x3);
                 c3 += s * corr[d3 + b];
             }
             y[yo + r] = x0.add(z0).reduceLanes(ADD) - c0;

@@ -151,16 +151,6 @@ final class Q4_KKernel implements MatrixKernel {
         }
     }
 
-    /** One GGUF sub-block (32 nibbles) for one input: products pair-summed to ints, times {@code scale}. */
-    private static FloatVector sub(ShortVector q, short[] a, int ai, float scale, FloatVector acc) {
-        IntVector p = q.mul(ShortVector.fromArray(S512, a, ai)).reinterpretAsInts();
-        return ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(FloatVector.broadcast(F512, scale), acc);
-    }
-
-    private static ShortVector bytes(MemorySegment row, int o) {
-        return (ShortVector) ByteVector.fromMemorySegment(B256, row, o, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
-    }
-
     /**
      * GGUF layout: super-blocks {@code [sb0, nsb)} of one row, the first at {@code rowOffset}; {@code a} holds the
      * input's quants in natural order from {@code ao}, {@code d}/{@code sums} its scales and 32-sums from the row's start.
@@ -184,18 +174,28 @@ final class Q4_KKernel implements MatrixKernel {
             float dx = d[dOff + sb];
             float dd = Float.float16ToFloat(row.get(HALF, o)) * dx, dm = Float.float16ToFloat(row.get(HALF, o + 2)) * dx;
             mins += dm * minDot;
-            ShortVector v = bytes(row, o + 16);
-            acc0 = sub(v.and((short) 0xF), a, ai, dd * sc0, acc0);
-            acc1 = sub(v.lanewise(LSHR, 4), a, ai + 32, dd * sc1, acc1);
-            v = bytes(row, o + 48);
-            acc0 = sub(v.and((short) 0xF), a, ai + 64, dd * sc2, acc0);
-            acc1 = sub(v.lanewise(LSHR, 4), a, ai + 96, dd * sc3, acc1);
-            v = bytes(row, o + 80);
-            acc0 = sub(v.and((short) 0xF), a, ai + 128, dd * sc4, acc0);
-            acc1 = sub(v.lanewise(LSHR, 4), a, ai + 160, dd * sc5, acc1);
-            v = bytes(row, o + 112);
-            acc0 = sub(v.and((short) 0xF), a, ai + 192, dd * sc6, acc0);
-            acc1 = sub(v.lanewise(LSHR, 4), a, ai + 224, dd * sc7, acc1);
+            ShortVector v;
+            IntVector p;
+            v = (ShortVector) ByteVector.fromMemorySegment(B256, row, o + 16, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+            p = v.and((short) 0xF).mul(ShortVector.fromArray(S512, a, ai)).reinterpretAsInts();
+            acc0 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(FloatVector.broadcast(F512, dd * sc0), acc0);
+            p = v.lanewise(LSHR, 4).mul(ShortVector.fromArray(S512, a, ai + 32)).reinterpretAsInts();
+            acc1 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(FloatVector.broadcast(F512, dd * sc1), acc1);
+            v = (ShortVector) ByteVector.fromMemorySegment(B256, row, o + 48, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+            p = v.and((short) 0xF).mul(ShortVector.fromArray(S512, a, ai + 64)).reinterpretAsInts();
+            acc0 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(FloatVector.broadcast(F512, dd * sc2), acc0);
+            p = v.lanewise(LSHR, 4).mul(ShortVector.fromArray(S512, a, ai + 96)).reinterpretAsInts();
+            acc1 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(FloatVector.broadcast(F512, dd * sc3), acc1);
+            v = (ShortVector) ByteVector.fromMemorySegment(B256, row, o + 80, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+            p = v.and((short) 0xF).mul(ShortVector.fromArray(S512, a, ai + 128)).reinterpretAsInts();
+            acc0 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(FloatVector.broadcast(F512, dd * sc4), acc0);
+            p = v.lanewise(LSHR, 4).mul(ShortVector.fromArray(S512, a, ai + 160)).reinterpretAsInts();
+            acc1 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(FloatVector.broadcast(F512, dd * sc5), acc1);
+            v = (ShortVector) ByteVector.fromMemorySegment(B256, row, o + 112, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+            p = v.and((short) 0xF).mul(ShortVector.fromArray(S512, a, ai + 192)).reinterpretAsInts();
+            acc0 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(FloatVector.broadcast(F512, dd * sc6), acc0);
+            p = v.lanewise(LSHR, 4).mul(ShortVector.fromArray(S512, a, ai + 224)).reinterpretAsInts();
+            acc1 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(FloatVector.broadcast(F512, dd * sc7), acc1);
         }
         return acc0.add(acc1).reduceLanes(ADD) - mins;
     }
@@ -236,17 +236,26 @@ final class Q4_KKernel implements MatrixKernel {
                 m3 += wm * dx3 * minDot(sums, si + 3 * ss, mn0, mn1, mn2, mn3, mn4, mn5, mn6, mn7);
                 float dd0 = wd * dx0, dd1 = wd * dx1, dd2 = wd * dx2, dd3 = wd * dx3;
                 for (int c = 0; c < 4; c++) {
-                    ShortVector v = bytes(row, o + 16 + 32 * c), lo = v.and((short) 0xF), hi = v.lanewise(LSHR, 4);
+                    ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B256, row, o + 16 + 32 * c, LE).convertShape(ZERO_EXTEND_B2S, S512, 0), lo = v.and((short) 0xF), hi = v.lanewise(LSHR, 4);
                     int scLo = c == 0 ? sc0 : c == 1 ? sc2 : c == 2 ? sc4 : sc6, scHi = c == 0 ? sc1 : c == 1 ? sc3 : c == 2 ? sc5 : sc7;
                     int aj = ai + 64 * c;
-                    x0 = sub(lo, a, aj, dd0 * scLo, x0);
-                    z0 = sub(hi, a, aj + 32, dd0 * scHi, z0);
-                    x1 = sub(lo, a, aj + as, dd1 * scLo, x1);
-                    z1 = sub(hi, a, aj + as + 32, dd1 * scHi, z1);
-                    x2 = sub(lo, a, aj + 2 * as, dd2 * scLo, x2);
-                    z2 = sub(hi, a, aj + 2 * as + 32, dd2 * scHi, z2);
-                    x3 = sub(lo, a, aj + 3 * as, dd3 * scLo, x3);
-                    z3 = sub(hi, a, aj + 3 * as + 32, dd3 * scHi, z3);
+                    IntVector p;
+                    p = lo.mul(ShortVector.fromArray(S512, a, aj)).reinterpretAsInts();
+                    x0 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(FloatVector.broadcast(F512, dd0 * scLo), x0);
+                    p = hi.mul(ShortVector.fromArray(S512, a, aj + 32)).reinterpretAsInts();
+                    z0 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(FloatVector.broadcast(F512, dd0 * scHi), z0);
+                    p = lo.mul(ShortVector.fromArray(S512, a, aj + as)).reinterpretAsInts();
+                    x1 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(FloatVector.broadcast(F512, dd1 * scLo), x1);
+                    p = hi.mul(ShortVector.fromArray(S512, a, aj + as + 32)).reinterpretAsInts();
+                    z1 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(FloatVector.broadcast(F512, dd1 * scHi), z1);
+                    p = lo.mul(ShortVector.fromArray(S512, a, aj + 2 * as)).reinterpretAsInts();
+                    x2 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(FloatVector.broadcast(F512, dd2 * scLo), x2);
+                    p = hi.mul(ShortVector.fromArray(S512, a, aj + 2 * as + 32)).reinterpretAsInts();
+                    z2 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(FloatVector.broadcast(F512, dd2 * scHi), z2);
+                    p = lo.mul(ShortVector.fromArray(S512, a, aj + 3 * as)).reinterpretAsInts();
+                    x3 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(FloatVector.broadcast(F512, dd3 * scLo), x3);
+                    p = hi.mul(ShortVector.fromArray(S512, a, aj + 3 * as + 32)).reinterpretAsInts();
+                    z3 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(FloatVector.broadcast(F512, dd3 * scHi), z3);
                 }
             }
             y[yo + r] = x0.add(z0).reduceLanes(ADD) - m0;
@@ -320,14 +329,27 @@ final class Q4_KKernel implements MatrixKernel {
                 float wdA = Float.float16ToFloat(row.get(HALF, o)), wdB = Float.float16ToFloat(row.get(HALF, o + 2));
                 float wmA = Float.float16ToFloat(row.get(HALF, o + 4)), wmB = Float.float16ToFloat(row.get(HALF, o + 6));
                 int di = dOff + 2 * g, si = sOff + g * 16;
-                c0 = scaled(s0, sc, wdA, wdB, d[di], d[di + 1], c0);
-                c1 = scaled(s1, sc, wdA, wdB, d[di + nsb], d[di + nsb + 1], c1);
-                c2 = scaled(s2, sc, wdA, wdB, d[di + 2 * nsb], d[di + 2 * nsb + 1], c2);
-                c3 = scaled(s3, sc, wdA, wdB, d[di + 3 * nsb], d[di + 3 * nsb + 1], c3);
-                m0 = mins(mn, sums, si, wmA, wmB, d[di], d[di + 1], m0);
-                m1 = mins(mn, sums, si + ss, wmA, wmB, d[di + nsb], d[di + nsb + 1], m1);
-                m2 = mins(mn, sums, si + 2 * ss, wmA, wmB, d[di + 2 * nsb], d[di + 2 * nsb + 1], m2);
-                m3 = mins(mn, sums, si + 3 * ss, wmA, wmB, d[di + 3 * nsb], d[di + 3 * nsb + 1], m3);
+                IntVector p;
+                p = s0.reinterpretAsInts();
+                c0 = ((FloatVector) p.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p.lanewise(ASHR, 16)).mul(sc).convert(I2F, 0))
+                        .fma(FloatVector.broadcast(F512, wdA * d[di]).blend(wdB * d[di + 1], HIGH_8), c0);
+                m0 = ((FloatVector) mn.mul(IntVector.fromArray(I512, sums, si)).convert(I2F, 0))
+                        .fma(FloatVector.broadcast(F512, wmA * d[di]).blend(wmB * d[di + 1], HIGH_8), m0);
+                p = s1.reinterpretAsInts();
+                c1 = ((FloatVector) p.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p.lanewise(ASHR, 16)).mul(sc).convert(I2F, 0))
+                        .fma(FloatVector.broadcast(F512, wdA * d[di + nsb]).blend(wdB * d[di + nsb + 1], HIGH_8), c1);
+                m1 = ((FloatVector) mn.mul(IntVector.fromArray(I512, sums, si + ss)).convert(I2F, 0))
+                        .fma(FloatVector.broadcast(F512, wmA * d[di + nsb]).blend(wmB * d[di + nsb + 1], HIGH_8), m1);
+                p = s2.reinterpretAsInts();
+                c2 = ((FloatVector) p.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p.lanewise(ASHR, 16)).mul(sc).convert(I2F, 0))
+                        .fma(FloatVector.broadcast(F512, wdA * d[di + 2 * nsb]).blend(wdB * d[di + 2 * nsb + 1], HIGH_8), c2);
+                m2 = ((FloatVector) mn.mul(IntVector.fromArray(I512, sums, si + 2 * ss)).convert(I2F, 0))
+                        .fma(FloatVector.broadcast(F512, wmA * d[di + 2 * nsb]).blend(wmB * d[di + 2 * nsb + 1], HIGH_8), m2);
+                p = s3.reinterpretAsInts();
+                c3 = ((FloatVector) p.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p.lanewise(ASHR, 16)).mul(sc).convert(I2F, 0))
+                        .fma(FloatVector.broadcast(F512, wdA * d[di + 3 * nsb]).blend(wdB * d[di + 3 * nsb + 1], HIGH_8), c3);
+                m3 = ((FloatVector) mn.mul(IntVector.fromArray(I512, sums, si + 3 * ss)).convert(I2F, 0))
+                        .fma(FloatVector.broadcast(F512, wmA * d[di + 3 * nsb]).blend(wmB * d[di + 3 * nsb + 1], HIGH_8), m3);
             }
             float t0 = 0, t1 = 0, t2 = 0, t3 = 0;
             if (groups * 2 < nsb) {
@@ -341,19 +363,5 @@ final class Q4_KKernel implements MatrixKernel {
             y[yo + 2 * ys + r] = c2.reduceLanes(ADD) - m2.reduceLanes(ADD) + t2;
             y[yo + 3 * ys + r] = c3.reduceLanes(ADD) - m3.reduceLanes(ADD) + t3;
         }
-    }
-
-    /** The int16 sums of a group for one input, times the sub-block scales and the super-block scales. */
-    private static FloatVector scaled(ShortVector s, IntVector sc, float wdA, float wdB, float dxA, float dxB, FloatVector acc) {
-        IntVector p = s.reinterpretAsInts();
-        IntVector sum = p.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p.lanewise(ASHR, 16));
-        FloatVector dd = FloatVector.broadcast(F512, wdA * dxA).blend(wdB * dxB, HIGH_8);
-        return ((FloatVector) sum.mul(sc).convert(I2F, 0)).fma(dd, acc);
-    }
-
-    /** The min terms of a group for one input. */
-    private static FloatVector mins(IntVector mn, int[] sums, int si, float wmA, float wmB, float dxA, float dxB, FloatVector acc) {
-        FloatVector dm = FloatVector.broadcast(F512, wmA * dxA).blend(wmB * dxB, HIGH_8);
-        return ((FloatVector) mn.mul(IntVector.fromArray(I512, sums, si)).convert(I2F, 0)).fma(dm, acc);
     }
 }

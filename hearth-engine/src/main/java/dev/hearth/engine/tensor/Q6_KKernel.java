@@ -126,21 +126,6 @@ final class Q6_KKernel implements MatrixKernel {
         }
     }
 
-    /** One quarter (32 values, two 16-value sub-blocks) for one input: pair-summed products times two scales. */
-    private static FloatVector quarter(ShortVector q, short[] a, int ai, FloatVector scales, FloatVector acc) {
-        IntVector p = q.mul(ShortVector.fromArray(S512, a, ai)).reinterpretAsInts();
-        return ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(scales, acc);
-    }
-
-    private static ShortVector bytes(MemorySegment row, int o) {
-        return (ShortVector) ByteVector.fromMemorySegment(B256, row, o, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
-    }
-
-    /** Scales of sub-blocks {@code i} (lanes 0..7) and {@code i+1} (lanes 8..15) as floats. */
-    private static FloatVector scalePair(MemorySegment row, int at) {
-        return FloatVector.broadcast(F512, row.get(ValueLayout.JAVA_BYTE, at)).blend(row.get(ValueLayout.JAVA_BYTE, at + 1), HIGH_8);
-    }
-
     static void inPlace1(MemorySegment w, long stride, int from, int to, short[] a, int ao, float[] d, int dOff, float[] y, int yo, int nsb) {
         for (int r = from; r < to; r++) {
             MemorySegment row = w.asSlice(r * stride, stride);
@@ -150,11 +135,18 @@ final class Q6_KKernel implements MatrixKernel {
                 float dd = Float.float16ToFloat(row.get(HALF, o + 208)) * d[dOff + sb];
                 for (int n = 0; n < 2; n++) {
                     int ql = o + 64 * n, sc = o + 192 + 8 * n, ai = ao + sb * 256 + 128 * n;
-                    ShortVector l0 = bytes(row, ql), l1 = bytes(row, ql + 32), h = bytes(row, o + 128 + 32 * n);
-                    acc0 = quarter(l0.and((short) 0xF).or(h.lanewise(LSHL, 4).and((short) 0x30)).sub((short) 32), a, ai, scalePair(row, sc).mul(dd), acc0);
-                    acc1 = quarter(l1.and((short) 0xF).or(h.lanewise(LSHL, 2).and((short) 0x30)).sub((short) 32), a, ai + 32, scalePair(row, sc + 2).mul(dd), acc1);
-                    acc0 = quarter(l0.lanewise(LSHR, 4).or(h.and((short) 0x30)).sub((short) 32), a, ai + 64, scalePair(row, sc + 4).mul(dd), acc0);
-                    acc1 = quarter(l1.lanewise(LSHR, 4).or(h.lanewise(LSHR, 2).and((short) 0x30)).sub((short) 32), a, ai + 96, scalePair(row, sc + 6).mul(dd), acc1);
+                    ShortVector l0 = (ShortVector) ByteVector.fromMemorySegment(B256, row, ql, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                    ShortVector l1 = (ShortVector) ByteVector.fromMemorySegment(B256, row, ql + 32, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                    ShortVector h = (ShortVector) ByteVector.fromMemorySegment(B256, row, o + 128 + 32 * n, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                    IntVector p;
+                    p = l0.and((short) 0xF).or(h.lanewise(LSHL, 4).and((short) 0x30)).sub((short) 32).mul(ShortVector.fromArray(S512, a, ai)).reinterpretAsInts();
+                    acc0 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(FloatVector.broadcast(F512, row.get(ValueLayout.JAVA_BYTE, sc)).blend(row.get(ValueLayout.JAVA_BYTE, sc + 1), HIGH_8).mul(dd), acc0);
+                    p = l1.and((short) 0xF).or(h.lanewise(LSHL, 2).and((short) 0x30)).sub((short) 32).mul(ShortVector.fromArray(S512, a, ai + 32)).reinterpretAsInts();
+                    acc1 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(FloatVector.broadcast(F512, row.get(ValueLayout.JAVA_BYTE, sc + 2)).blend(row.get(ValueLayout.JAVA_BYTE, sc + 2 + 1), HIGH_8).mul(dd), acc1);
+                    p = l0.lanewise(LSHR, 4).or(h.and((short) 0x30)).sub((short) 32).mul(ShortVector.fromArray(S512, a, ai + 64)).reinterpretAsInts();
+                    acc0 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(FloatVector.broadcast(F512, row.get(ValueLayout.JAVA_BYTE, sc + 4)).blend(row.get(ValueLayout.JAVA_BYTE, sc + 4 + 1), HIGH_8).mul(dd), acc0);
+                    p = l1.lanewise(LSHR, 4).or(h.lanewise(LSHR, 2).and((short) 0x30)).sub((short) 32).mul(ShortVector.fromArray(S512, a, ai + 96)).reinterpretAsInts();
+                    acc1 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(FloatVector.broadcast(F512, row.get(ValueLayout.JAVA_BYTE, sc + 6)).blend(row.get(ValueLayout.JAVA_BYTE, sc + 6 + 1), HIGH_8).mul(dd), acc1);
                 }
             }
             y[yo + r] = acc0.add(acc1).reduceLanes(ADD);
@@ -174,28 +166,47 @@ final class Q6_KKernel implements MatrixKernel {
                 float dd0 = wd * d[dOff + sb], dd1 = wd * d[dOff + nsb + sb], dd2 = wd * d[dOff + 2 * nsb + sb], dd3 = wd * d[dOff + 3 * nsb + sb];
                 for (int n = 0; n < 2; n++) {
                     int ql = o + 64 * n, sc = o + 192 + 8 * n, ai = ao + sb * 256 + 128 * n;
-                    ShortVector l0 = bytes(row, ql), l1 = bytes(row, ql + 32), h = bytes(row, o + 128 + 32 * n);
+                    ShortVector l0 = (ShortVector) ByteVector.fromMemorySegment(B256, row, ql, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                    ShortVector l1 = (ShortVector) ByteVector.fromMemorySegment(B256, row, ql + 32, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                    ShortVector h = (ShortVector) ByteVector.fromMemorySegment(B256, row, o + 128 + 32 * n, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                    IntVector p;
                     ShortVector q1 = l0.and((short) 0xF).or(h.lanewise(LSHL, 4).and((short) 0x30)).sub((short) 32);
                     ShortVector q2 = l1.and((short) 0xF).or(h.lanewise(LSHL, 2).and((short) 0x30)).sub((short) 32);
                     ShortVector q3 = l0.lanewise(LSHR, 4).or(h.and((short) 0x30)).sub((short) 32);
                     ShortVector q4 = l1.lanewise(LSHR, 4).or(h.lanewise(LSHR, 2).and((short) 0x30)).sub((short) 32);
-                    FloatVector s1 = scalePair(row, sc), s2 = scalePair(row, sc + 2), s3 = scalePair(row, sc + 4), s4 = scalePair(row, sc + 6);
-                    x0 = quarter(q1, a, ai, s1.mul(dd0), x0);
-                    z0 = quarter(q2, a, ai + 32, s2.mul(dd0), z0);
-                    x0 = quarter(q3, a, ai + 64, s3.mul(dd0), x0);
-                    z0 = quarter(q4, a, ai + 96, s4.mul(dd0), z0);
-                    x1 = quarter(q1, a, ai + as, s1.mul(dd1), x1);
-                    z1 = quarter(q2, a, ai + as + 32, s2.mul(dd1), z1);
-                    x1 = quarter(q3, a, ai + as + 64, s3.mul(dd1), x1);
-                    z1 = quarter(q4, a, ai + as + 96, s4.mul(dd1), z1);
-                    x2 = quarter(q1, a, ai + 2 * as, s1.mul(dd2), x2);
-                    z2 = quarter(q2, a, ai + 2 * as + 32, s2.mul(dd2), z2);
-                    x2 = quarter(q3, a, ai + 2 * as + 64, s3.mul(dd2), x2);
-                    z2 = quarter(q4, a, ai + 2 * as + 96, s4.mul(dd2), z2);
-                    x3 = quarter(q1, a, ai + 3 * as, s1.mul(dd3), x3);
-                    z3 = quarter(q2, a, ai + 3 * as + 32, s2.mul(dd3), z3);
-                    x3 = quarter(q3, a, ai + 3 * as + 64, s3.mul(dd3), x3);
-                    z3 = quarter(q4, a, ai + 3 * as + 96, s4.mul(dd3), z3);
+                    FloatVector s1 = FloatVector.broadcast(F512, row.get(ValueLayout.JAVA_BYTE, sc)).blend(row.get(ValueLayout.JAVA_BYTE, sc + 1), HIGH_8), s2 = FloatVector.broadcast(F512, row.get(ValueLayout.JAVA_BYTE, sc + 2)).blend(row.get(ValueLayout.JAVA_BYTE, sc + 2 + 1), HIGH_8), s3 = FloatVector.broadcast(F512, row.get(ValueLayout.JAVA_BYTE, sc + 4)).blend(row.get(ValueLayout.JAVA_BYTE, sc + 4 + 1), HIGH_8), s4 = FloatVector.broadcast(F512, row.get(ValueLayout.JAVA_BYTE, sc + 6)).blend(row.get(ValueLayout.JAVA_BYTE, sc + 6 + 1), HIGH_8);
+                    p = q1.mul(ShortVector.fromArray(S512, a, ai)).reinterpretAsInts();
+                    x0 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(s1.mul(dd0), x0);
+                    p = q2.mul(ShortVector.fromArray(S512, a, ai + 32)).reinterpretAsInts();
+                    z0 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(s2.mul(dd0), z0);
+                    p = q3.mul(ShortVector.fromArray(S512, a, ai + 64)).reinterpretAsInts();
+                    x0 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(s3.mul(dd0), x0);
+                    p = q4.mul(ShortVector.fromArray(S512, a, ai + 96)).reinterpretAsInts();
+                    z0 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(s4.mul(dd0), z0);
+                    p = q1.mul(ShortVector.fromArray(S512, a, ai + as)).reinterpretAsInts();
+                    x1 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(s1.mul(dd1), x1);
+                    p = q2.mul(ShortVector.fromArray(S512, a, ai + as + 32)).reinterpretAsInts();
+                    z1 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(s2.mul(dd1), z1);
+                    p = q3.mul(ShortVector.fromArray(S512, a, ai + as + 64)).reinterpretAsInts();
+                    x1 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(s3.mul(dd1), x1);
+                    p = q4.mul(ShortVector.fromArray(S512, a, ai + as + 96)).reinterpretAsInts();
+                    z1 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(s4.mul(dd1), z1);
+                    p = q1.mul(ShortVector.fromArray(S512, a, ai + 2 * as)).reinterpretAsInts();
+                    x2 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(s1.mul(dd2), x2);
+                    p = q2.mul(ShortVector.fromArray(S512, a, ai + 2 * as + 32)).reinterpretAsInts();
+                    z2 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(s2.mul(dd2), z2);
+                    p = q3.mul(ShortVector.fromArray(S512, a, ai + 2 * as + 64)).reinterpretAsInts();
+                    x2 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(s3.mul(dd2), x2);
+                    p = q4.mul(ShortVector.fromArray(S512, a, ai + 2 * as + 96)).reinterpretAsInts();
+                    z2 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(s4.mul(dd2), z2);
+                    p = q1.mul(ShortVector.fromArray(S512, a, ai + 3 * as)).reinterpretAsInts();
+                    x3 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(s1.mul(dd3), x3);
+                    p = q2.mul(ShortVector.fromArray(S512, a, ai + 3 * as + 32)).reinterpretAsInts();
+                    z3 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(s2.mul(dd3), z3);
+                    p = q3.mul(ShortVector.fromArray(S512, a, ai + 3 * as + 64)).reinterpretAsInts();
+                    x3 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(s3.mul(dd3), x3);
+                    p = q4.mul(ShortVector.fromArray(S512, a, ai + 3 * as + 96)).reinterpretAsInts();
+                    z3 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(s4.mul(dd3), z3);
                 }
             }
             y[yo + r] = x0.add(z0).reduceLanes(ADD);
