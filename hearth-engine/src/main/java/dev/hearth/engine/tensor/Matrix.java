@@ -18,7 +18,14 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>F32, F16, BF16, Q8_0, Q4_0, Q4_K and Q6_K have dedicated Vector API kernels; the other types with a
  * {@link BlockFormat} use its scalar {@code dot}; other types are refused when the matrix is created. Safe for
- * concurrent use (the matrix is immutable); an {@link Activations} belongs to one thread at a time.
+ * concurrent use (the matrix is immutable); an {@link Activations} belongs to one thread at a time. The weights'
+ * memory must be readable from the pool's threads (a file mapping, a shared or global arena; not a confined one).
+ *
+ * <p>JVM flags: {@code --add-modules jdk.incubator.vector} (required); {@code --enable-native-access=ALL-UNNAMED}
+ * (lets {@link OffHeap} ask for huge pages); {@code -Djdk.incubator.vector.VECTOR_ACCESS_OOB_CHECK=0} (about 10% on
+ * the fastest kernels). The last one removes the per-load bounds checks of vector loads; it is safe here because
+ * every load offset a kernel computes stays inside a row slice whose size {@link #of} checked against the data
+ * once, and inside activation arrays {@link Activations} sized for the input (slices themselves stay checked).
  */
 public final class Matrix {
     /** Weight layouts. */

@@ -133,12 +133,17 @@ final class Q4_0Kernel implements MatrixKernel {
     }
 
     /** GGUF layout, blocks {@code [b0, nb)} of one row starting at {@code rowOffset}. */
-    private static float blocks(MemorySegment row, int rowOffset, int b0, int nb, short[] a, int ao, float[] d, int[] corr, int dOff) {
+    private static float blocks(MemorySegment w, long rowStart, int rowOffset, int b0, int nb, short[] a, int ao,
+                                float[] d, int[] corr, int dOff) {
+        // The whole segment and a long row offset, no slice: a slice made or passed here may escape (40 bytes a row)
+        // depending on how C2 inlines this method.
+        MemorySegment row = w;
         FloatVector acc0 = FloatVector.zero(F256), acc1 = FloatVector.zero(F256);
         float c = 0;
         int b = b0;
         for (; b + 2 <= nb; b += 2) {
-            int o = rowOffset + (b - b0) * BLOCK, ai = ao + b * 32;
+            long o = rowStart + rowOffset + (b - b0) * BLOCK;
+            int ai = ao + b * 32;
             float s0 = Float.float16ToFloat(row.get(HALF, o)) * d[dOff + b], s1 = Float.float16ToFloat(row.get(HALF, o + BLOCK)) * d[dOff + b + 1];
             ShortVector v0 = (ShortVector) ByteVector.fromMemorySegment(B128, row, o + 2, LE).convertShape(ZERO_EXTEND_B2S, S256, 0);
             ShortVector v1 = (ShortVector) ByteVector.fromMemorySegment(B128, row, o + BLOCK + 2, LE).convertShape(ZERO_EXTEND_B2S, S256, 0);
@@ -153,7 +158,7 @@ final class Q4_0Kernel implements MatrixKernel {
             c += s0 * corr[dOff + b] + s1 * corr[dOff + b + 1];
         }
         if (b < nb) {
-            int o = rowOffset + (b - b0) * BLOCK;
+            long o = rowStart + rowOffset + (b - b0) * BLOCK;
             float s0 = Float.float16ToFloat(row.get(HALF, o)) * d[dOff + b];
             ShortVector v0 = (ShortVector) ByteVector.fromMemorySegment(B128, row, o + 2, LE).convertShape(ZERO_EXTEND_B2S, S256, 0), h0 = v0.lanewise(LSHR, 4);
             IntVector p;
@@ -168,8 +173,7 @@ final class Q4_0Kernel implements MatrixKernel {
     static void inPlace1(MemorySegment w, long stride, int from, int to, short[] a, int ao, float[] d, int[] corr, int dOff,
                          float[] y, int yo, int nb) {
         for (int r = from; r < to; r++) {
-            MemorySegment row = w.asSlice(r * stride, stride);
-            y[yo + r] = blocks(row, 0, 0, nb, a, ao, d, corr, dOff);
+            y[yo + r] = blocks(w, r * stride, 0, 0, nb, a, ao, d, corr, dOff);
         }
     }
 
@@ -286,7 +290,7 @@ final class Q4_0Kernel implements MatrixKernel {
                 FloatVector s = sc.lanewise(LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(FloatVector.fromArray(F512, dBiased, di));
                 acc = ((FloatVector) sum.convert(I2F, 0)).fma(s, acc);
             }
-            float t = groups * 16 < nb ? blocks(row, tailAt, groups * 16, nb, a, ao, d, corr, dOff) : 0f;
+            float t = groups * 16 < nb ? blocks(w, r * stride, tailAt, groups * 16, nb, a, ao, d, corr, dOff) : 0f;
             y[yo + r] = acc.reduceLanes(ADD) + t;
         }
     }
@@ -325,10 +329,10 @@ final class Q4_0Kernel implements MatrixKernel {
             }
             float t0 = 0, t1 = 0, t2 = 0, t3 = 0;
             if (groups * 16 < nb) {
-                t0 = blocks(row, tailAt, groups * 16, nb, a, ao, d, corr, dOff);
-                t1 = blocks(row, tailAt, groups * 16, nb, a, ao + as, d, corr, dOff + ds);
-                t2 = blocks(row, tailAt, groups * 16, nb, a, ao + 2 * as, d, corr, dOff + 2 * ds);
-                t3 = blocks(row, tailAt, groups * 16, nb, a, ao + 3 * as, d, corr, dOff + 3 * ds);
+                t0 = blocks(w, r * stride, tailAt, groups * 16, nb, a, ao, d, corr, dOff);
+                t1 = blocks(w, r * stride, tailAt, groups * 16, nb, a, ao + as, d, corr, dOff + ds);
+                t2 = blocks(w, r * stride, tailAt, groups * 16, nb, a, ao + 2 * as, d, corr, dOff + 2 * ds);
+                t3 = blocks(w, r * stride, tailAt, groups * 16, nb, a, ao + 3 * as, d, corr, dOff + 3 * ds);
             }
             y[yo + r] = c0.reduceLanes(ADD) + t0;
             y[yo + ys + r] = c1.reduceLanes(ADD) + t1;

@@ -155,12 +155,17 @@ final class Q4_KKernel implements MatrixKernel {
      * GGUF layout: super-blocks {@code [sb0, nsb)} of one row, the first at {@code rowOffset}; {@code a} holds the
      * input's quants in natural order from {@code ao}, {@code d}/{@code sums} its scales and 32-sums from the row's start.
      */
-    private static float superBlocks(MemorySegment row, int rowOffset, int sb0, int nsb, short[] a, int ao, float[] d, int dOff,
+    private static float superBlocks(MemorySegment w, long rowStart, int rowOffset, int sb0, int nsb, short[] a, int ao,
+                                     float[] d, int dOff,
                                      int[] sums, int sOff) {
+        // The whole segment and a long row offset, no slice: a slice made or passed here may escape (40 bytes a row)
+        // depending on how C2 inlines this method.
+        MemorySegment row = w;
         FloatVector acc0 = FloatVector.zero(F512), acc1 = FloatVector.zero(F512);
         float mins = 0;
         for (int sb = sb0; sb < nsb; sb++) {
-            int o = rowOffset + (sb - sb0) * BLOCK, ai = ao + sb * 256, si = sOff + sb * 8;
+            long o = rowStart + rowOffset + (sb - sb0) * BLOCK;
+            int ai = ao + sb * 256, si = sOff + sb * 8;
             long q = row.get(LONG, o + 4);
             int q8 = row.get(INT, o + 12);
             int b0 = (int) q & 0xFF, b1 = (int) (q >>> 8) & 0xFF, b2 = (int) (q >>> 16) & 0xFF, b3 = (int) (q >>> 24) & 0xFF;
@@ -203,8 +208,7 @@ final class Q4_KKernel implements MatrixKernel {
     static void inPlace1(MemorySegment w, long stride, int from, int to, short[] a, int ao, float[] d, int dOff, int[] sums, int sOff,
                          float[] y, int yo, int nsb) {
         for (int r = from; r < to; r++) {
-            MemorySegment row = w.asSlice(r * stride, stride);
-            y[yo + r] = superBlocks(row, 0, 0, nsb, a, ao, d, dOff, sums, sOff);
+            y[yo + r] = superBlocks(w, r * stride, 0, 0, nsb, a, ao, d, dOff, sums, sOff);
         }
     }
 
@@ -298,7 +302,7 @@ final class Q4_KKernel implements MatrixKernel {
                 acc = ((FloatVector) sum.mul(sc).convert(I2F, 0)).fma(dd, acc);
                 mins = ((FloatVector) mn.mul(IntVector.fromArray(I512, sums, sOff + g * 16)).convert(I2F, 0)).fma(dm, mins);
             }
-            float t = groups * 2 < nsb ? superBlocks(row, tailAt, groups * 2, nsb, natural, ao, d, dOff, sums, sOff) : 0f;
+            float t = groups * 2 < nsb ? superBlocks(w, r * stride, tailAt, groups * 2, nsb, natural, ao, d, dOff, sums, sOff) : 0f;
             y[yo + r] = acc.reduceLanes(ADD) - mins.reduceLanes(ADD) + t;
         }
     }
@@ -353,10 +357,10 @@ final class Q4_KKernel implements MatrixKernel {
             }
             float t0 = 0, t1 = 0, t2 = 0, t3 = 0;
             if (groups * 2 < nsb) {
-                t0 = superBlocks(row, tailAt, groups * 2, nsb, natural, ao, d, dOff, sums, sOff);
-                t1 = superBlocks(row, tailAt, groups * 2, nsb, natural, ao + as, d, dOff + nsb, sums, sOff + ss);
-                t2 = superBlocks(row, tailAt, groups * 2, nsb, natural, ao + 2 * as, d, dOff + 2 * nsb, sums, sOff + 2 * ss);
-                t3 = superBlocks(row, tailAt, groups * 2, nsb, natural, ao + 3 * as, d, dOff + 3 * nsb, sums, sOff + 3 * ss);
+                t0 = superBlocks(w, r * stride, tailAt, groups * 2, nsb, natural, ao, d, dOff, sums, sOff);
+                t1 = superBlocks(w, r * stride, tailAt, groups * 2, nsb, natural, ao + as, d, dOff + nsb, sums, sOff + ss);
+                t2 = superBlocks(w, r * stride, tailAt, groups * 2, nsb, natural, ao + 2 * as, d, dOff + 2 * nsb, sums, sOff + 2 * ss);
+                t3 = superBlocks(w, r * stride, tailAt, groups * 2, nsb, natural, ao + 3 * as, d, dOff + 3 * nsb, sums, sOff + 3 * ss);
             }
             y[yo + r] = c0.reduceLanes(ADD) - m0.reduceLanes(ADD) + t0;
             y[yo + ys + r] = c1.reduceLanes(ADD) - m1.reduceLanes(ADD) + t1;

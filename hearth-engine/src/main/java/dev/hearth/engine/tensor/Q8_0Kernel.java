@@ -120,16 +120,20 @@ final class Q8_0Kernel implements MatrixKernel {
         }
     }
 
-    private static float half(MemorySegment row, int o) {
+    private static float half(MemorySegment row, long o) {
         return Float.float16ToFloat(row.get(HALF, o));
     }
 
     /** GGUF layout, blocks {@code [b0, nb)} of one row; {@code a}/{@code d} indexed from the row's first block. */
-    private static float blocks(MemorySegment row, int rowOffset, int b0, int nb, short[] a, int ao, float[] d, int dOff) {
+    private static float blocks(MemorySegment w, long rowStart, int rowOffset, int b0, int nb, short[] a, int ao,
+                                float[] d, int dOff) {
+        // The whole segment and a long row offset, no slice: a slice made or passed here may escape (40 bytes a row)
+        // depending on how C2 inlines this method.
+        MemorySegment row = w;
         FloatVector acc0 = FloatVector.zero(F512), acc1 = FloatVector.zero(F512);
         int b = b0;
         for (; b + 2 <= nb; b += 2) {
-            int o = rowOffset + (b - b0) * BLOCK;
+            long o = rowStart + rowOffset + (b - b0) * BLOCK;
             ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(B256, row, o + 2, LE).convertShape(B2S, S512, 0);
             IntVector p0 = w0.mul(ShortVector.fromArray(S512, a, ao + b * 32)).reinterpretAsInts();
             p0 = p0.add(p0.lanewise(LSHL, 16)).lanewise(ASHR, 16);
@@ -140,7 +144,7 @@ final class Q8_0Kernel implements MatrixKernel {
             acc1 = ((FloatVector) p1.convert(I2F, 0)).fma(FloatVector.broadcast(F512, half(row, o + BLOCK) * d[dOff + b + 1]), acc1);
         }
         if (b < nb) {
-            int o = rowOffset + (b - b0) * BLOCK;
+            long o = rowStart + rowOffset + (b - b0) * BLOCK;
             ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(B256, row, o + 2, LE).convertShape(B2S, S512, 0);
             IntVector p0 = w0.mul(ShortVector.fromArray(S512, a, ao + b * 32)).reinterpretAsInts();
             p0 = p0.add(p0.lanewise(LSHL, 16)).lanewise(ASHR, 16);
@@ -151,8 +155,7 @@ final class Q8_0Kernel implements MatrixKernel {
 
     static void inPlace1(MemorySegment w, long stride, int from, int to, short[] a, int ao, float[] d, int dOff, float[] y, int yo, int nb) {
         for (int r = from; r < to; r++) {
-            MemorySegment row = w.asSlice(r * stride, stride);
-            y[yo + r] = blocks(row, 0, 0, nb, a, ao, d, dOff);
+            y[yo + r] = blocks(w, r * stride, 0, 0, nb, a, ao, d, dOff);
         }
     }
 
@@ -214,7 +217,7 @@ final class Q8_0Kernel implements MatrixKernel {
                 FloatVector s = sc.lanewise(LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(FloatVector.fromArray(F512, dBiased, dOff + g * 16));
                 acc = ((FloatVector) sum.convert(I2F, 0)).fma(s, acc);
             }
-            float t = groups * 16 < nb ? blocks(row, tailAt, groups * 16, nb, a, ao, d, dOff) : 0f;
+            float t = groups * 16 < nb ? blocks(w, r * stride, tailAt, groups * 16, nb, a, ao, d, dOff) : 0f;
             y[yo + r] = acc.reduceLanes(ADD) + t;
         }
     }
@@ -265,10 +268,10 @@ final class Q8_0Kernel implements MatrixKernel {
             }
             float t0 = 0, t1 = 0, t2 = 0, t3 = 0;
             if (groups * 16 < nb) {
-                t0 = blocks(row, tailAt, groups * 16, nb, a, ao, d, dOff);
-                t1 = blocks(row, tailAt, groups * 16, nb, a, ao + as, d, dOff + ds);
-                t2 = blocks(row, tailAt, groups * 16, nb, a, ao + 2 * as, d, dOff + 2 * ds);
-                t3 = blocks(row, tailAt, groups * 16, nb, a, ao + 3 * as, d, dOff + 3 * ds);
+                t0 = blocks(w, r * stride, tailAt, groups * 16, nb, a, ao, d, dOff);
+                t1 = blocks(w, r * stride, tailAt, groups * 16, nb, a, ao + as, d, dOff + ds);
+                t2 = blocks(w, r * stride, tailAt, groups * 16, nb, a, ao + 2 * as, d, dOff + 2 * ds);
+                t3 = blocks(w, r * stride, tailAt, groups * 16, nb, a, ao + 3 * as, d, dOff + 3 * ds);
             }
             y[yo + r] = c0.reduceLanes(ADD) + t0;
             y[yo + ys + r] = c1.reduceLanes(ADD) + t1;
