@@ -50,12 +50,15 @@ class QuantFixtureTest {
                 }
             }
 
-            // 2. quantize: round trip no worse than llama.cpp's quantizer (byte-identical is the usual outcome)
+            // 2. quantize: byte for byte what ggml_quantize_chunk wrote, so the round trip is llama.cpp's
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment mine = arena.allocate(rowBytes * rows);
                 float[] back = new float[cols];
                 for (int r = 0; r < rows; r++) {
                     fmt.quantize(src, r * cols, mine, r * rowBytes, cols);
+                    long m = mine.asSlice(r * rowBytes, rowBytes).mismatch(q.data().asSlice(r * rowBytes, rowBytes));
+                    assertEquals(-1, m, name + " row " + r + ": quantized bytes differ from llama.cpp at row byte " + m
+                            + " (block " + (m < 0 ? -1 : m / q.type().typeSize) + ")");
                     fmt.dequantize(mine, r * rowBytes, back, 0, cols);
                     double errOurs = 0, errRef = 0;
                     for (int i = 0; i < cols; i++) {

@@ -13,30 +13,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Stricter than {@link QuantFixtureTest} for the 32-block and float formats: our weight quantizer reproduces
- * llama.cpp's {@code ggml_quantize_chunk} output byte for byte, and the scalar dot (the specification the vector
- * dot is checked against) is itself within 1e-5 of llama.cpp's vec_dot.
+ * Beyond {@link QuantFixtureTest} for the 32-block and float formats: the scalar dot (the specification the vector
+ * dot is checked against) is itself within 1e-5 of llama.cpp's vec_dot, and Q8_1 activations are exact.
  */
 class QuantizerFixtureTest {
-
-    @ParameterizedTest
-    @ValueSource(strings = {"f16", "bf16", "q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "iq4_nl"})
-    void quantizerIsByteIdentical(String name) throws Exception {
-        try (GgufFile f = GgufFile.open(Fixtures.file("quant/" + name + ".gguf")); Arena arena = Arena.ofConfined()) {
-            GgufTensor q = f.tensor("q");
-            BlockFormat fmt = BlockFormat.of(q.type());
-            int rows = f.getInt("fixture.rows"), cols = f.getInt("fixture.cols");
-            long rowBytes = q.type().byteSize(cols);
-            float[] src = QuantFixtureTest.floats(f.tensor("src"));
-            MemorySegment mine = arena.allocate(rowBytes * rows);
-            for (int r = 0; r < rows; r++) fmt.quantize(src, r * cols, mine, r * rowBytes, cols);
-            for (int r = 0; r < rows; r++) {
-                long m = mine.asSlice(r * rowBytes, rowBytes).mismatch(q.data().asSlice(r * rowBytes, rowBytes));
-                assertEquals(-1, m, name + " row " + r + ": quantized bytes differ from llama.cpp at row byte " + m
-                        + " (block " + (m < 0 ? -1 : m / q.type().typeSize) + ")");
-            }
-        }
-    }
 
     @ParameterizedTest
     @ValueSource(strings = {"f16", "bf16", "q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "iq4_nl"})
