@@ -8,6 +8,7 @@ import dev.hearth.engine.generate.Generator;
 import dev.hearth.engine.generate.OverloadedException;
 import dev.hearth.engine.generate.TokenEvent;
 import dev.hearth.engine.sampling.SamplingParameterException;
+import io.javalin.http.Context;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -36,6 +37,9 @@ public final class GenerationRun {
         public final List<TokenEvent> tokens = new ArrayList<>();
         public Completion completion;
     }
+
+    /** How often a non-streamed request looks whether its client is still connected. */
+    private static final long WATCH_NANOS = 100_000_000;
 
     private final BlockingQueue<Event> queue = new LinkedBlockingQueue<>();
     private final List<Generation> generations = new ArrayList<>();
@@ -143,13 +147,30 @@ public final class GenerationRun {
         return open == 0;
     }
 
-    /** Runs every generation to its end and gathers the text (for non-streaming responses). */
-    public List<Choice> collect(int n) throws InterruptedException {
+    /**
+     * Runs every generation to its end and gathers the text (for non-streaming responses). The client is watched
+     * meanwhile: if it closes the connection, the generations are cancelled and {@link ClientWatch.GoneException}
+     * ends the handler without a response.
+     */
+    public List<Choice> collect(Context ctx, int n) throws InterruptedException {
+        ctx.attribute(HearthServer.RUN, this);
+        ClientWatch client = ClientWatch.of(ctx);
         List<Choice> choices = new ArrayList<>();
         for (int i = 0; i < n; i++) choices.add(new Choice());
         Throwable failure = null;
+        long nextLook = System.nanoTime() + WATCH_NANOS;
         while (!finished()) {
-            Event e = next(Long.MAX_VALUE);
+            Event e = next(WATCH_NANOS / 1_000_000);
+            if (System.nanoTime() - nextLook >= 0) {
+                nextLook = System.nanoTime() + WATCH_NANOS;
+                if (failure == null && client.gone()) {
+                    cancel();
+                    metrics.cancelled();
+                    ctx.attribute(HearthServer.CLIENT_GONE, true);
+                    close();
+                    throw new ClientWatch.GoneException();
+                }
+            }
             switch (e) {
                 case Token t -> {
                     choices.get(t.index()).text.append(t.event().text());

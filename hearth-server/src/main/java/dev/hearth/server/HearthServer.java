@@ -102,6 +102,8 @@ public final class HearthServer implements AutoCloseable {
             case 404 -> ApiError.notFound(e.getMessage(), null);
             default -> new ApiError(ApiError.Kind.INTERNAL, e.getMessage(), null, null);
         }));
+        // the client closed the connection: nothing to write; 499 (nginx's "client closed request") for the log
+        app.exception(ClientWatch.GoneException.class, (e, ctx) -> ctx.status(499));
         app.exception(Exception.class, (e, ctx) -> {
             String id = requestId(ctx);
             log.error("request {} {} {} failed", id, ctx.method(), ctx.path(), e);

@@ -67,6 +67,43 @@ class StreamLifecycleTest extends ServerTestBase {
     }
 
     @Test
+    void aClientThatLeavesANonStreamingRequestCancelsItsGeneration() throws Exception {
+        fake.reply = "z".repeat(200);
+        fake.tokenDelayMillis = 20;
+        String[][] routes = {{"/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"},
+                {"/v1/completions", "{\"prompt\":\"Hi\"}"},
+                {"/api/generate", "{\"model\":\"tiny-llama.Q8_0\",\"prompt\":\"Hi\",\"stream\":false}"},
+                {"/generate", "{\"inputs\":\"Hi\"}"}, {"/predict", "{\"prompt\":\"Hi\"}"}};
+        for (int i = 0; i < routes.length; i++) {
+            int k = i;
+            try (Socket s = new Socket("127.0.0.1", server.port())) {
+                byte[] body = routes[i][1].getBytes(StandardCharsets.UTF_8);
+                OutputStream out = s.getOutputStream();
+                out.write(("POST " + routes[i][0] + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+                        + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(body);
+                out.flush();
+                await("generation " + k + " has started", () -> fake.submitted.size() > k);
+            } // closed before any response byte
+            await("generation " + k + " (" + routes[k][0] + ") is cancelled", () -> fake.submitted.get(k).wasCancelled());
+        }
+        await("the processing gauge is back to 0", () -> server.metrics().requestsProcessing() == 0);
+        assertTrue(server.metrics().prometheusText().contains("hearth_request_cancellations_total " + routes.length));
+        fake.reply = "ok";
+        fake.tokenDelayMillis = 0;
+        assertEquals("ok", post("/predict", "{\"prompt\":\"Hi\"}").json().path("response").asText());
+    }
+
+    @Test
+    void aNonStreamingClientThatStaysIsServedInFull() throws Exception {
+        fake.reply = "w".repeat(30);
+        fake.tokenDelayMillis = 10; // long enough for the connection to be looked at several times
+        Reply r = post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+        assertEquals("w".repeat(30), r.json().path("choices").get(0).path("message").path("content").asText());
+        assertFalse(fake.submitted.getFirst().wasCancelled());
+    }
+
+    @Test
     void severalStreamsAtOnce() throws Exception {
         fake.tokenDelayMillis = 5;
         List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();

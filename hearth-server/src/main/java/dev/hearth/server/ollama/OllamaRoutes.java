@@ -273,8 +273,7 @@ public final class OllamaRoutes {
         GenerationRun run = GenerationRun.start(g, List.of(new GenerationRequest(prompt, sampling, maxTokens)), server.metrics());
         long start = run.startNanos();
         if (!Fields.bool(body, "stream", true)) {
-            ctx.attribute(HearthServer.RUN, run);
-            GenerationRun.Choice c = run.collect(1).getFirst();
+            GenerationRun.Choice c = run.collect(ctx, 1).getFirst();
             ObjectNode o = line(model, chat, c.text.toString());
             if (logprobs) o.set("logprobs", logprobs(c.tokens, top != null && top > 0));
             finish(o, c.completion, start);

@@ -84,8 +84,7 @@ public final class OpenAiRoutes {
             streamChat(ctx, run, req, env);
             return;
         }
-        ctx.attribute(HearthServer.RUN, run);
-        respond(ctx, chatResult(run.collect(req.n()), req, env));
+        respond(ctx, chatResult(run.collect(ctx, req.n()), req, env));
     }
 
     private void completions(Context ctx) throws Exception {
@@ -109,8 +108,7 @@ public final class OpenAiRoutes {
             streamCompletion(ctx, run, req, env);
             return;
         }
-        ctx.attribute(HearthServer.RUN, run);
-        respond(ctx, completionResult(run.collect(all.size()), req, env, prompts.size()));
+        respond(ctx, completionResult(run.collect(ctx, all.size()), req, env, prompts.size()));
     }
 
     private String modelName(OpenAiRequest req) {

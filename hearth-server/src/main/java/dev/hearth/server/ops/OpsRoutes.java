@@ -164,8 +164,7 @@ public final class OpsRoutes {
         Generator g = server.generator();
         GenerationRun run = GenerationRun.start(g, List.of(new GenerationRequest(prompt, sampling, max == null ? -1 : max)),
                 server.metrics());
-        ctx.attribute(HearthServer.RUN, run);
-        GenerationRun.Choice c = run.collect(1).getFirst();
+        GenerationRun.Choice c = run.collect(ctx, 1).getFirst();
         Completion done = c.completion;
         ObjectNode o = F.objectNode();
         o.put("response", c.text.toString());

@@ -71,8 +71,7 @@ public final class TgiRoutes {
 
     private void generate(Context ctx, ObjectNode body, boolean asList) throws Exception {
         Job job = start(body, false);
-        ctx.attribute(HearthServer.RUN, job.run);
-        GenerationRun.Choice c = job.run.collect(1).getFirst();
+        GenerationRun.Choice c = job.run.collect(ctx, 1).getFirst();
         ObjectNode o = F.objectNode();
         o.put("generated_text", job.params.returnFullText() ? job.inputs + c.text : c.text.toString());
         if (job.params.details()) {
