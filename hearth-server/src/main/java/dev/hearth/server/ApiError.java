@@ -31,6 +31,7 @@ public final class ApiError extends RuntimeException {
         return new ApiError(Kind.NOT_FOUND, message, null, code);
     }
 
+    /** An extra field of the OpenAI-shaped error object; it may replace {@code type} (llama.cpp's own error types). */
     public ApiError with(String field, Object value) {
         extra.put(field, value);
         return this;

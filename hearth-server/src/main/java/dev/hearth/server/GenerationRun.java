@@ -1,6 +1,7 @@
 package dev.hearth.server;
 
 import dev.hearth.engine.generate.Completion;
+import dev.hearth.engine.generate.ContextOverflowException;
 import dev.hearth.engine.generate.Generation;
 import dev.hearth.engine.generate.GenerationListener;
 import dev.hearth.engine.generate.GenerationRequest;
@@ -104,13 +105,12 @@ public final class GenerationRun {
             case OverloadedException o -> new ApiError(ApiError.Kind.OVERLOADED, o.getMessage(), null, "overloaded")
                     .retryAfter(o.retryAfterSeconds());
             case SamplingParameterException s -> ApiError.invalid(s.parameter(), s.getMessage());
-            case IllegalArgumentException i -> {
-                String m = i.getMessage() == null ? "invalid request" : i.getMessage();
-                String lower = m.toLowerCase();
-                boolean context = lower.contains("context");
-                yield new ApiError(ApiError.Kind.INVALID, m, context ? "messages" : null,
-                        context ? "context_length_exceeded" : null);
-            }
+            // OpenAI's code, llama.cpp's type and fields: clients of either recognise it
+            case ContextOverflowException o -> new ApiError(ApiError.Kind.INVALID, o.getMessage(), "messages", "context_length_exceeded")
+                    .with("type", "exceed_context_size_error")
+                    .with("n_prompt_tokens", o.promptTokens())
+                    .with("n_ctx", o.contextLength());
+            case IllegalArgumentException i -> ApiError.invalid(null, i.getMessage() == null ? "invalid request" : i.getMessage());
             default -> throw e;
         };
     }

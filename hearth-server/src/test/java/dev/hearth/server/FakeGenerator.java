@@ -1,6 +1,7 @@
 package dev.hearth.server;
 
 import dev.hearth.engine.generate.Completion;
+import dev.hearth.engine.generate.ContextOverflowException;
 import dev.hearth.engine.generate.FinishReason;
 import dev.hearth.engine.generate.Generation;
 import dev.hearth.engine.generate.GenerationListener;
@@ -51,8 +52,7 @@ final class FakeGenerator implements Generator {
         };
         int promptTokens = promptText.getBytes(StandardCharsets.UTF_8).length;
         if (promptTokens >= CONTEXT) {
-            throw new IllegalArgumentException("the prompt is " + promptTokens + " tokens but the context holds "
-                    + CONTEXT + " tokens: shorten the prompt");
+            throw new ContextOverflowException(promptTokens, CONTEXT);
         }
         requests.add(request);
         FakeGeneration g = new FakeGeneration(request, listener, promptTokens);

@@ -95,6 +95,14 @@ class OllamaRoutesTest extends ServerTestBase {
     }
 
     @Test
+    void aPromptLongerThanTheContextIs400WithCounts() throws Exception {
+        Reply r = post("/api/generate", "{" + MODEL + ",\"raw\":true,\"prompt\":\"" + "x".repeat(300) + "\"}");
+        assertEquals(400, r.status());
+        String m = r.json().path("error").asText();
+        assertTrue(m.contains("300 tokens") && m.contains(Integer.toString(FakeGenerator.CONTEXT)), m);
+    }
+
+    @Test
     void midStreamErrorIsAnErrorLine() throws Exception {
         fake.failAfterTokens = 2;
         List<JsonNode> lines = lines(post("/api/generate", "{" + MODEL + ",\"prompt\":\"x\"}").body());

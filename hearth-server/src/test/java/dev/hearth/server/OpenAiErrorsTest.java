@@ -6,6 +6,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+import java.util.Map;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Every client mistake on the OpenAI routes is a 4xx in OpenAI's envelope that names what to change. */
@@ -69,8 +72,21 @@ class OpenAiErrorsTest extends ServerTestBase {
         String big = "x".repeat(FakeGenerator.CONTEXT + 10);
         JsonNode e = error(post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"" + big + "\"}]}"), 400);
         assertEquals("context_length_exceeded", e.path("code").asText());
+        assertEquals("exceed_context_size_error", e.path("type").asText());
+        int promptTokens = fake.renderChat(List.of(Map.of("role", "user", "content", big)), null, true, null).length();
+        assertEquals(promptTokens, e.path("n_prompt_tokens").asInt());
+        assertEquals(FakeGenerator.CONTEXT, e.path("n_ctx").asInt());
         String m = e.path("message").asText();
-        assertTrue(m.contains(Integer.toString(FakeGenerator.CONTEXT)) && m.contains("tokens"), m);
+        assertTrue(m.contains(promptTokens + " tokens") && m.contains(Integer.toString(FakeGenerator.CONTEXT)), m);
+    }
+
+    @Test
+    void otherEngineRefusalsAre400WithoutTheContextCode() throws Exception {
+        fake.submitFailure = new IllegalArgumentException("the chat template raised an error: no system role");
+        JsonNode e = error(post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"), 400);
+        assertEquals("the chat template raised an error: no system role", e.path("message").asText());
+        assertEquals("invalid_request_error", e.path("type").asText());
+        assertTrue(e.path("code").isNull());
     }
 
     @Test

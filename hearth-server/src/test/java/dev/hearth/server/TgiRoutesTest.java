@@ -112,7 +112,9 @@ class TgiRoutesTest extends ServerTestBase {
     void contextOverflowIs422WithCounts() throws Exception {
         Reply r = post("/generate", "{\"inputs\":\"" + "x".repeat(300) + "\"}");
         assertEquals(422, r.status());
-        assertTrue(r.json().path("error").asText().contains("300"));
+        String m = r.json().path("error").asText();
+        assertTrue(m.contains("300 tokens") && m.contains(Integer.toString(FakeGenerator.CONTEXT)), m);
+        assertEquals("validation", r.json().path("error_type").asText());
     }
 
     @Test

@@ -7,8 +7,8 @@ import java.util.Map;
  * A loaded model that generates: what the server and the CLI talk to. Thread-safe: many callers submit at once.
  *
  * <p>{@link #submit} validates the request before it returns and throws {@link IllegalArgumentException} with a
- * message fit for a 400 (for example a prompt longer than the context, an out-of-range parameter, a chat
- * template that raised an error) or {@link OverloadedException} (429/503) when the waiting queue is full.
+ * message fit for a 400 (for example a prompt longer than the context, as {@link ContextOverflowException}, an
+ * out-of-range parameter, a chat template that raised an error) or {@link OverloadedException} (429/503) when the waiting queue is full.
  * Failures after that arrive through {@link GenerationListener#onError}.
  */
 public interface Generator extends AutoCloseable {

@@ -102,8 +102,7 @@ public final class LocalGenerator implements Generator {
         }
         int ctx = session.contextLength();
         if (ids.length >= ctx) {
-            throw new IllegalArgumentException("the prompt has " + ids.length + " tokens but the context holds " + ctx
-                    + " (the prompt and at least one generated token must fit): shorten the prompt or start the server with a larger context size");
+            throw new ContextOverflowException(ids.length, ctx);
         }
         // Built here so that bad sampling parameters (e.g. a logit_bias id outside the vocabulary) fail the request now.
         Sampler sampler = new Sampler(request.sampling(), tokenizer.vocabSize(), ctx, tokenizer::isEog);

@@ -119,9 +119,11 @@ class LocalGeneratorTest {
     void promptLongerThanTheContextIsRefusedWithCounts() {
         int[] tooLong = new int[300];
         java.util.Arrays.fill(tooLong, 300);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        ContextOverflowException e = assertThrows(ContextOverflowException.class,
                 () -> gen.submit(new GenerationRequest(new Prompt.Tokens(tooLong), SamplingParams.greedy(), 4), new Collector()));
         assertTrue(e.getMessage().contains("300 tokens") && e.getMessage().contains("256"), e.getMessage());
+        assertEquals(300, e.promptTokens());
+        assertEquals(gen.info().contextLength(), e.contextLength());
     }
 
     @Test
