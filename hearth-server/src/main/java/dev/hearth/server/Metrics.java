@@ -1,6 +1,7 @@
 package dev.hearth.server;
 
 import dev.hearth.engine.generate.Completion;
+import dev.hearth.engine.generate.EngineStats;
 
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
@@ -67,7 +68,8 @@ public final class Metrics {
         return processing.get();
     }
 
-    public String prometheusText() {
+    /** The text of {@code GET /metrics}; {@code engine} gives the queue, cache and forward-pass figures. */
+    public String prometheusText(EngineStats engine) {
         StringBuilder b = new StringBuilder();
         counter(b, "llamacpp:prompt_tokens_total", "Number of prompt tokens processed.", promptTokens.sum());
         counter(b, "llamacpp:prompt_seconds_total", "Prompt process time in seconds.", promptSeconds.sum());
@@ -75,7 +77,13 @@ public final class Metrics {
         counter(b, "llamacpp:tokens_predicted_seconds_total", "Predict process time in seconds.", predictedSeconds.sum());
         gauge(b, "llamacpp:prompt_tokens_seconds", "Average prompt throughput in tokens/s (last request).", lastPromptRate);
         gauge(b, "llamacpp:predicted_tokens_seconds", "Average generation throughput in tokens/s (last request).", lastPredictedRate);
-        gauge(b, "llamacpp:requests_processing", "Number of generations being processed.", processing.get());
+        counter(b, "llamacpp:n_decode_total", "Total number of forward passes (llama_decode calls).", engine.decodes());
+        counter(b, "llamacpp:n_busy_slots_per_decode", "Average number of sequences per forward pass.", engine.busySlotsPerDecode());
+        gauge(b, "llamacpp:kv_cache_usage_ratio", "KV-cache usage. 1 means 100 percent usage.", engine.kvCacheUsage());
+        gauge(b, "llamacpp:kv_cache_tokens", "KV-cache tokens.", engine.kvCacheTokens());
+        // in flight = waiting in the engine's queue (deferred) + being processed
+        gauge(b, "llamacpp:requests_processing", "Number of generations being processed.", Math.max(0, processing.get() - engine.waiting()));
+        gauge(b, "llamacpp:requests_deferred", "Number of generations waiting in the queue.", engine.waiting());
         counter(b, "hearth_requests_total", "Generations submitted.", requests.sum());
         counter(b, "hearth_request_failures_total", "Generations that ended in an engine error.", failures.sum());
         counter(b, "hearth_request_cancellations_total", "Streams whose client went away (their generations were cancelled).", cancellations.sum());

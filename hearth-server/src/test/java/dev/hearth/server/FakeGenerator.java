@@ -2,6 +2,7 @@ package dev.hearth.server;
 
 import dev.hearth.engine.generate.Completion;
 import dev.hearth.engine.generate.ContextOverflowException;
+import dev.hearth.engine.generate.EngineStats;
 import dev.hearth.engine.generate.FinishReason;
 import dev.hearth.engine.generate.Generation;
 import dev.hearth.engine.generate.GenerationListener;
@@ -33,12 +34,18 @@ final class FakeGenerator implements Generator {
     final List<FakeGeneration> submitted = new CopyOnWriteArrayList<>();
     final List<GenerationRequest> requests = new CopyOnWriteArrayList<>();
     volatile boolean closed;
+    volatile EngineStats stats = EngineStats.NONE;
 
     @Override
     public ModelInfo info() {
         return new ModelInfo("tiny-llama.Q8_0", "/models/tiny-llama.Q8_0.gguf", "llama", 256, 1000, CONTEXT, 512, 256,
                 "{% for m in messages %}<|{{ m.role }}|>{{ m.content }}{% endfor %}",
                 Map.of("general.architecture", "llama", "llama.block_count", 1));
+    }
+
+    @Override
+    public EngineStats stats() {
+        return stats;
     }
 
     @Override

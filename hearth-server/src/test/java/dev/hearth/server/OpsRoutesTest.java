@@ -1,8 +1,10 @@
 package dev.hearth.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hearth.engine.generate.EngineStats;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -68,6 +70,41 @@ class OpsRoutesTest extends ServerTestBase {
         for (String line : text.split("\n")) {
             assertTrue(line.startsWith("#") || line.matches("[a-zA-Z_:][a-zA-Z0-9_:]*(\\{[^}]*})? -?[0-9.eE+-]+"), line);
         }
+    }
+
+    @Test
+    void metricsReportTheEnginesQueueCacheAndForwardPasses() throws Exception {
+        fake.stats = new EngineStats(3, 1, 64, 256, 42, 1);
+        Reply r = get("/metrics");
+        String text = r.body();
+        assertEquals(3, value(text, "llamacpp:requests_deferred"));
+        assertEquals(64, value(text, "llamacpp:kv_cache_tokens"));
+        assertEquals(0.25, value(text, "llamacpp:kv_cache_usage_ratio"));
+        assertEquals(42, value(text, "llamacpp:n_decode_total"));
+        assertEquals(1, value(text, "llamacpp:n_busy_slots_per_decode"));
+        assertTrue(text.contains("# TYPE llamacpp:kv_cache_usage_ratio gauge"));
+        assertEquals(server.startedAt(), Long.parseLong(r.header("Process-Start-Time-Unix")));
+        for (String name : List.of("hearth_time_to_first_token_seconds", "hearth_time_per_output_token_seconds",
+                "hearth_queue_time_seconds")) {
+            assertTrue(text.contains("# TYPE " + name + " histogram"), name);
+        }
+    }
+
+    @Test
+    void requestsWaitingInTheEngineAreDeferredNotProcessing() throws Exception {
+        fake.reply = "x".repeat(100);
+        fake.tokenDelayMillis = 20;
+        var pending = http.sendAsync(java.net.http.HttpRequest.newBuilder(uri("/predict"))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"prompt\":\"Hi\"}")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        await("the generation runs", () -> !fake.submitted.isEmpty());
+        assertEquals(1, value(get("/metrics").body(), "llamacpp:requests_processing"));
+        fake.stats = new EngineStats(1, 0, 0, 256, 0, 0); // the engine says it has not started it
+        String text = get("/metrics").body();
+        assertEquals(0, value(text, "llamacpp:requests_processing"));
+        assertEquals(1, value(text, "llamacpp:requests_deferred"));
+        fake.submitted.getFirst().cancel();
+        assertEquals(200, pending.get(20, java.util.concurrent.TimeUnit.SECONDS).statusCode());
     }
 
     static double value(String text, String name) {

@@ -17,6 +17,11 @@ public interface Generator extends AutoCloseable {
 
     Generation submit(GenerationRequest request, GenerationListener listener);
 
+    /** What the engine is doing now (queue, cache, forward passes); {@link EngineStats#NONE} if it does not say. */
+    default EngineStats stats() {
+        return EngineStats.NONE;
+    }
+
     /** Tokenizes like a {@link Prompt.Text} prompt does, or without special tokens when asked. */
     int[] tokenize(String text, boolean addSpecial, boolean parseSpecial);
 

@@ -52,7 +52,9 @@ public final class LocalGenerator implements Generator {
     private volatile boolean closed;
     // The tokens whose keys and values the session holds (engine thread only).
     private final int[] cached;
-    private int cachedLength;
+    private volatile int cachedLength; // volatile (one writer): read by stats()
+    private volatile boolean running;
+    private volatile long decodes;
 
     private LocalGenerator(GgufFile file, Options options) {
         this.file = file;
@@ -129,6 +131,12 @@ public final class LocalGenerator implements Generator {
         return prompts.render(messages, tools, addGenerationPrompt, extraVariables);
     }
 
+    @Override
+    public EngineStats stats() {
+        long n = decodes;
+        return new EngineStats(queue.size(), running ? 1 : 0, cachedLength, session.contextLength(), n, n == 0 ? 0 : 1);
+    }
+
     /** Requests waiting to start. */
     public int queued() {
         return queue.size();
@@ -155,12 +163,15 @@ public final class LocalGenerator implements Generator {
             } catch (InterruptedException e) {
                 return;
             }
+            running = true;
             try {
                 run(job);
             } catch (Throwable t) {
                 cachedLength = 0; // the session may hold a half-written step
                 job.done = true;
                 job.listener.onError(t);
+            } finally {
+                running = false;
             }
         }
     }
@@ -180,6 +191,7 @@ public final class LocalGenerator implements Generator {
         System.arraycopy(ids, 0, cached, 0, ids.length);
         cachedLength = ids.length; // if forward fails, loop() forgets the cache
         float[] logits = session.forward(ids, common, ids.length - common);
+        decodes++;
         long promptDone = System.nanoTime();
 
         Sampler sampler = job.sampler;
@@ -227,6 +239,7 @@ public final class LocalGenerator implements Generator {
             job.listener.onToken(new TokenEvent(token, text, chosen, top));
             if (reason == null) {
                 logits = session.forward(token);
+                decodes++;
                 cached[cachedLength++] = token;
             }
         }

@@ -116,6 +116,26 @@ class LocalGeneratorTest {
     }
 
     @Test
+    void statsCountForwardPassesAndCachedTokens() throws Exception {
+        long before = gen.stats().decodes();
+        Collector c = run(new Prompt.Tokens(promptIds()), SamplingParams.greedy(), 5);
+        Completion done = c.await();
+        assertTrue(done.generatedTokens() > 0);
+        EngineStats s = gen.stats();
+        // one pass for the prompt, one per generated token but the last (whose successor is never needed)
+        assertEquals(done.generatedTokens(), s.decodes() - before);
+        assertEquals(done.promptTokens() + done.generatedTokens() - 1, s.kvCacheTokens());
+        assertEquals(gen.info().contextLength(), s.kvCacheCells());
+        assertEquals((double) s.kvCacheTokens() / s.kvCacheCells(), s.kvCacheUsage());
+        assertEquals(0, s.waiting());
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (gen.stats().running() != 0) { // the engine thread leaves the job just after onDone
+            assertTrue(System.nanoTime() < deadline, "the engine never went idle");
+            Thread.sleep(5);
+        }
+    }
+
+    @Test
     void promptLongerThanTheContextIsRefusedWithCounts() {
         int[] tooLong = new int[300];
         java.util.Arrays.fill(tooLong, 300);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.engine.generate.Completion;
+import dev.hearth.engine.generate.EngineStats;
 import dev.hearth.engine.generate.GenerationRequest;
 import dev.hearth.engine.generate.Generator;
 import dev.hearth.engine.generate.ModelInfo;
@@ -61,7 +62,14 @@ public final class OpsRoutes {
     }
 
     private void metrics(Context ctx) {
-        ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(server.metrics().prometheusText());
+        EngineStats engine;
+        try {
+            engine = server.generator().stats();
+        } catch (ApiError noEngine) { // loading, or no engine: nothing to report yet
+            engine = EngineStats.NONE;
+        }
+        ctx.header("Process-Start-Time-Unix", Long.toString(server.startedAt()));
+        ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(server.metrics().prometheusText(engine));
     }
 
     private void props(Context ctx) throws Exception {
