@@ -295,6 +295,13 @@ public final class HearthServer implements AutoCloseable {
 
     private void renderError(Context ctx, ApiError e) {
         ctx.attribute(ERRORED, true);
+        String id = requestId(ctx);
+        if (e.kind() == ApiError.Kind.INTERNAL && (e.getMessage() == null || !e.getMessage().contains(id))) {
+            ApiError withId = new ApiError(e.kind(), (e.getMessage() == null ? "internal error" : e.getMessage())
+                    + " (request id " + id + ")", e.param(), e.code());
+            e.extra().forEach(withId::with);
+            e = withId;
+        }
         if (Boolean.TRUE.equals(ctx.attribute(STREAMED))) return; // headers are gone; the stream reported it
         Dialect d = Dialect.of(ctx.method().name(), ctx.path());
         ctx.status(d.status(e.kind()));

@@ -184,7 +184,19 @@ class OpenAiChatTest extends ServerTestBase {
         Reply r = post("/v1/chat/completions", HELLO + "}");
         assertEquals(500, r.status());
         assertEquals("server_error", r.json().path("error").path("type").asText());
-        assertNotNull(r.header("X-Request-Id"));
+        String id = r.header("X-Request-Id");
+        assertNotNull(id);
+        assertTrue(r.json().path("error").path("message").asText().contains("request id " + id), r.body());
+        // the other dialects carry it too, and reuse the client's own id
+        Reply ollama = post("/api/chat", "{\"model\":\"tiny-llama.Q8_0\",\"stream\":false,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+                "X-Request-Id", "ollama-7");
+        assertEquals(500, ollama.status());
+        assertEquals("ollama-7", ollama.header("X-Request-Id"));
+        assertTrue(ollama.json().path("error").asText().contains("request id ollama-7"), ollama.body());
+        Reply tgi = post("/generate", "{\"inputs\":\"x\"}", "X-Request-Id", "tgi-8");
+        assertEquals(500, tgi.status());
+        assertEquals("generation", tgi.json().path("error_type").asText());
+        assertTrue(tgi.json().path("error").asText().contains("request id tgi-8"), tgi.body());
     }
 
     @Test
