@@ -28,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 /**
  * Hearth's HTTP server: the OpenAI, Ollama and TGI dialects plus llama.cpp's operations routes, over one
@@ -56,6 +57,8 @@ public final class HearthServer implements AutoCloseable {
     private final long startedAt = System.currentTimeMillis() / 1000;
     private volatile Loaded loaded;
     private boolean closed;
+    /** Where the one line per request goes (tests listen here). */
+    volatile Consumer<String> requestLogSink = requestLog::info;
 
     public HearthServer(Path modelPath) {
         this(ServerConfig.defaults(), modelPath, GeneratorFactory.UNAVAILABLE);
@@ -326,7 +329,7 @@ public final class HearthServer implements AutoCloseable {
             b.append(String.format(Locale.ROOT, " tokens/s=%.1f", run.tokensPerSecond()));
             if (Boolean.TRUE.equals(ctx.attribute(CLIENT_GONE))) b.append(" client_gone=cancelled");
         }
-        requestLog.info(b.toString());
+        requestLogSink.accept(b.toString());
     }
 
     /** Stops answering, closes the engine and unmaps the model; safe to call more than once, from any thread. */
