@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -135,25 +137,43 @@ class StreamLifecycleTest extends ServerTestBase {
     }
 
     @Test
-    void aKeepAliveConnectionServesAnotherRequestAfterAStream() throws Exception {
+    void aKeepAliveConnectionServesMoreRequestsAfterAStream() throws Exception {
         try (Socket s = new Socket("127.0.0.1", server.port())) {
             OutputStream out = s.getOutputStream();
             InputStream in = s.getInputStream();
-            byte[] body = CHAT.getBytes(StandardCharsets.UTF_8);
-            out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
-                    + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.write(body);
-            out.flush();
+            send(out, "/v1/chat/completions", CHAT);
             String first = readChunkedResponse(in);
             assertTrue(first.startsWith("HTTP/1.1 200"), first);
             assertTrue(first.contains("data: [DONE]"), first);
-            out.write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            StringBuilder second = new StringBuilder();
-            int c;
-            while (!second.toString().contains("\"ok\"") && (c = in.read()) >= 0) second.append((char) c);
-            assertTrue(second.toString().startsWith("HTTP/1.1 200"), second.toString());
+            // the same connection then answers a non-streamed generation, and another stream
+            send(out, "/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+            String second = readLengthResponse(in);
+            assertTrue(second.startsWith("HTTP/1.1 200"), second);
+            assertEquals(fake.reply, parse(second.substring(second.indexOf("\r\n\r\n") + 4))
+                    .path("choices").get(0).path("message").path("content").asText());
+            send(out, "/api/generate", "{\"model\":\"tiny-llama.Q8_0\",\"prompt\":\"Hi\"}");
+            String third = readChunkedResponse(in);
+            assertTrue(third.startsWith("HTTP/1.1 200") && third.contains("\"done\":true"), third);
         }
+        assertEquals(3, fake.submitted.size());
+    }
+
+    private static void send(OutputStream out, String path, String json) throws Exception {
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        out.write(("POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+                + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(body);
+        out.flush();
+    }
+
+    /** Reads one response with a Content-Length body. */
+    private static String readLengthResponse(InputStream in) throws Exception {
+        StringBuilder head = new StringBuilder();
+        int c;
+        while (!head.toString().endsWith("\r\n\r\n") && (c = in.read()) >= 0) head.append((char) c);
+        Matcher m = Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+        assertTrue(m.find(), head.toString());
+        return head + new String(in.readNBytes(Integer.parseInt(m.group(1))), StandardCharsets.UTF_8);
     }
 
     /** Reads one response whose body is chunked, up to its final zero-length chunk. */
