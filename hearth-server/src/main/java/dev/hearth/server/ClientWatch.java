@@ -27,6 +27,9 @@ final class ClientWatch {
         }
     }
 
+    /** How often a waiting handler looks (a read system call: cheap). */
+    static final long LOOK_MILLIS = 100;
+
     private final Context ctx;
     private final EndPoint endPoint; // null: not watched
     private final ByteBuffer scratch = BufferUtil.allocate(1);

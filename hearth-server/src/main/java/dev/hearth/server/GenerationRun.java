@@ -39,9 +39,6 @@ public final class GenerationRun {
         public Completion completion;
     }
 
-    /** How often a non-streamed request looks whether its client is still connected. */
-    private static final long WATCH_NANOS = 100_000_000;
-
     private final BlockingQueue<Event> queue = new LinkedBlockingQueue<>();
     private final List<Generation> generations = new ArrayList<>();
     private final Metrics metrics;
@@ -158,11 +155,11 @@ public final class GenerationRun {
         List<Choice> choices = new ArrayList<>();
         for (int i = 0; i < n; i++) choices.add(new Choice());
         Throwable failure = null;
-        long nextLook = System.nanoTime() + WATCH_NANOS;
+        long lookEvery = ClientWatch.LOOK_MILLIS * 1_000_000, nextLook = System.nanoTime() + lookEvery;
         while (!finished()) {
-            Event e = next(WATCH_NANOS / 1_000_000);
+            Event e = next(ClientWatch.LOOK_MILLIS);
             if (System.nanoTime() - nextLook >= 0) {
-                nextLook = System.nanoTime() + WATCH_NANOS;
+                nextLook = System.nanoTime() + lookEvery;
                 if (failure == null && client.gone()) {
                     cancel();
                     metrics.cancelled();

@@ -6,7 +6,8 @@ import java.io.IOException;
 
 /**
  * The loop every streamed response shares: events from the engine go out as they come, pings fill quiet spells
- * (a long prompt), and a failed write (the client went away) cancels the generations at once.
+ * (a long prompt), and a client that went away (a failed write, or in a quiet spell a closed connection) cancels
+ * the generations at once.
  */
 public final class Streaming {
     private Streaming() {}
@@ -26,10 +27,19 @@ public final class Streaming {
         ctx.attribute(HearthServer.RUN, run);
         try {
             Sink sink = new Sink(ctx, format);
+            ClientWatch client = ClientWatch.of(ctx);
+            long quietSince = System.nanoTime();
             while (!run.finished()) {
-                GenerationRun.Event e = run.next(pingMillis);
-                if (e == null) sink.ping();
-                else onEvent.on(sink, e);
+                GenerationRun.Event e = run.next(Math.min(pingMillis, ClientWatch.LOOK_MILLIS));
+                if (e != null) {
+                    onEvent.on(sink, e);
+                    quietSince = System.nanoTime();
+                } else if (client.gone()) { // quiet (a long prompt): no write would fail, so look
+                    throw new IOException("the client closed the connection");
+                } else if (System.nanoTime() - quietSince >= pingMillis * 1_000_000) {
+                    sink.ping();
+                    quietSince = System.nanoTime();
+                }
             }
             onEnd.end(sink);
         } catch (IOException clientGone) {

@@ -97,7 +97,11 @@ final class FakeGenerator implements Generator {
 
         void run() {
             long t0 = System.nanoTime();
-            sleep(promptDelayMillis);
+            try { // a long prompt, which a cancel cuts short
+                cancelled.await(promptDelayMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             long t1 = System.nanoTime();
             byte[] bytes = reply.getBytes(StandardCharsets.UTF_8);
             StringBuilder pending = new StringBuilder();

@@ -209,5 +209,8 @@ class OpenAiChatTest extends ServerTestBase {
         Reply r = post("/v1/chat/completions", HELLO + ",\"stream\":true}");
         assertTrue(r.body().startsWith(": ping\n\n"), r.body());
         assertEquals("[DONE]", sseData(r.body()).getLast());
+        Reply tgi = post("/generate_stream", "{\"inputs\":\"Hi\"}");
+        assertTrue(tgi.body().startsWith(": ping\n\n"), tgi.body());
+        assertEquals(fake.reply, parse(sseData(tgi.body()).getLast()).path("generated_text").asText());
     }
 }

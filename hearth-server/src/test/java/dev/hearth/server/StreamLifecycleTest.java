@@ -69,6 +69,25 @@ class StreamLifecycleTest extends ServerTestBase {
     }
 
     @Test
+    void aClientThatLeavesWhileTheStreamIsQuietCancelsItsGeneration() throws Exception {
+        server.close(); // pings so rare that only watching the connection can notice the client leave
+        server = new HearthServer(config().withPingMillis(600_000), tinyModel(tmp.resolve("..").resolve(tmp.getFileName())),
+                (m, s) -> fake).start("127.0.0.1", 0);
+        server.load();
+        fake.promptDelayMillis = 600_000;
+        for (String[] route : new String[][]{{"/v1/chat/completions", CHAT}, {"/generate_stream", "{\"inputs\":\"Hi\"}"}}) {
+            int k = fake.submitted.size();
+            try (Socket s = new Socket("127.0.0.1", server.port())) {
+                send(s.getOutputStream(), route[0], route[1]);
+                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+                assertEquals("HTTP/1.1 200 OK", in.readLine()); // the headers come at once, then nothing: the prompt
+                await("the generation has started", () -> fake.submitted.size() > k);
+            }
+            await(route[0] + " is cancelled", () -> fake.submitted.get(k).wasCancelled());
+        }
+    }
+
+    @Test
     void aClientThatLeavesANonStreamingRequestCancelsItsGeneration() throws Exception {
         fake.reply = "z".repeat(200);
         fake.tokenDelayMillis = 20;
