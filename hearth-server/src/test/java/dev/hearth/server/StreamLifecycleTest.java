@@ -116,6 +116,25 @@ class StreamLifecycleTest extends ServerTestBase {
     }
 
     @Test
+    void aPipelinedRequestClosesTheConnectionAfterTheCurrentResponse() throws Exception {
+        fake.reply = "p".repeat(40);
+        fake.tokenDelayMillis = 10;
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            String chat = "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+            send(s.getOutputStream(), "/v1/chat/completions", chat);
+            await("the generation has started", () -> !fake.submitted.isEmpty());
+            send(s.getOutputStream(), "/v1/chat/completions", chat); // sent before the first answer: pipelined
+            String first = readLengthResponse(s.getInputStream());
+            assertTrue(first.startsWith("HTTP/1.1 200"), first);
+            assertTrue(first.toLowerCase().contains("connection: close"), first);
+            assertEquals(fake.reply, parse(first.substring(first.indexOf("\r\n\r\n") + 4))
+                    .path("choices").get(0).path("message").path("content").asText());
+            assertEquals(-1, s.getInputStream().read()); // closed: the client resends on a new connection
+        }
+        assertFalse(fake.submitted.getFirst().wasCancelled());
+    }
+
+    @Test
     void aNonStreamingClientThatStaysIsServedInFull() throws Exception {
         fake.reply = "w".repeat(30);
         fake.tokenDelayMillis = 10; // long enough for the connection to be looked at several times
