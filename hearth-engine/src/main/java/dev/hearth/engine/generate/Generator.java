@@ -8,8 +8,8 @@ import java.util.Map;
  *
  * <p>{@link #submit} validates the request before it returns and throws {@link IllegalArgumentException} with a
  * message fit for a 400 (for example a prompt longer than the context, as {@link ContextOverflowException}, an
- * out-of-range parameter, a chat template that raised an error) or {@link OverloadedException} (429/503) when the waiting queue is full.
- * Failures after that arrive through {@link GenerationListener#onError}.
+ * out-of-range parameter, a chat template that raised an error) or {@link OverloadedException} (429/503) when the
+ * waiting queue is full. Failures after that arrive through {@link GenerationListener#onError}.
  */
 public interface Generator extends AutoCloseable {
 
