@@ -27,6 +27,8 @@ public final class ChatOutputParser {
     private String callOpening = "";
     /** Whitespace at the end of the content so far: shown only when more content follows (not before a call). */
     private String heldSpace = "";
+    /** The held whitespace before the current call, given back if the call turns out not to be one. */
+    private String spaceBeforeCall = "";
     /** Drop leading whitespace (after a thinking block or a call). */
     private boolean dropSpace;
     /** No visible content since the reply began or since the last call: a bare JSON call may start here. */
@@ -123,7 +125,7 @@ public final class ChatOutputParser {
         int at = opening == null ? -1 : pending.indexOf(opening);
         int bare = -1;
         if (atBoundary && (format.tools() == ToolSyntax.LLAMA3_JSON || format.tools() == ToolSyntax.GENERIC)) {
-            int j = skipSpace(pending, 0);
+            int j = skipSeparators(pending);
             if (j < pending.length()) {
                 char c = pending.charAt(j);
                 if (c == '{' || c == '[' && format.tools() == ToolSyntax.GENERIC) bare = j;
@@ -131,6 +133,7 @@ public final class ChatOutputParser {
         }
         if (bare >= 0 && (at < 0 || bare < at)) {
             pending.delete(0, bare);
+            spaceBeforeCall = heldSpace;
             heldSpace = "";
             callOpening = "";
             mode = Mode.CALL;
@@ -138,6 +141,7 @@ public final class ChatOutputParser {
         }
         if (at >= 0) {
             content(pending.substring(0, at));
+            spaceBeforeCall = heldSpace;
             heldSpace = "";
             pending.delete(0, at + opening.length());
             callOpening = opening;
@@ -154,7 +158,10 @@ public final class ChatOutputParser {
     private boolean closeCall(boolean end) {
         String body, raw;
         if (format.tools() == ToolSyntax.HERMES) {
-            int close = pending.indexOf(HERMES_CLOSE);
+            // the closing tag is looked for after the JSON, which may itself contain "</tool_call>" in a string
+            int e = JsonText.valueEnd(pending, 0);
+            if (e == -1 && !end) return false;
+            int close = pending.indexOf(HERMES_CLOSE, Math.max(e, 0));
             if (close < 0 && !end) return false;
             body = close < 0 ? pending.toString() : pending.substring(0, close);
             raw = callOpening + (close < 0 ? body : body + HERMES_CLOSE);
@@ -170,9 +177,11 @@ public final class ChatOutputParser {
         mode = Mode.CONTENT;
         List<Call> parsed = parse(body);
         if (parsed == null) {
-            content(raw);
+            content(spaceBeforeCall + raw);
+            spaceBeforeCall = "";
             return true;
         }
+        spaceBeforeCall = "";
         for (Call c : parsed) {
             if (c.response != null) content(c.response);
             else out.add(new ChatDelta.ToolCall(calls++, c.id, c.name, c.arguments));
@@ -262,10 +271,7 @@ public final class ChatOutputParser {
 
     private void content(String text) {
         if (dropSpace) {
-            int i = 0;
-            while (i < text.length() && (JsonText.isSpace(text.charAt(i))
-                    || text.charAt(i) == ';' && format.tools() == ToolSyntax.LLAMA3_JSON && calls > 0)) i++;
-            text = text.substring(i);
+            text = text.substring(skipSeparators(text));
             if (text.isEmpty()) return;
             dropSpace = false;
         }
@@ -281,6 +287,14 @@ public final class ChatOutputParser {
             out.add(new ChatDelta.Content(all.substring(0, cut)));
             atBoundary = false;
         }
+    }
+
+    /** Whitespace, and after a Llama 3 call the ';' that separates calls. */
+    private int skipSeparators(CharSequence s) {
+        int i = 0;
+        while (i < s.length() && (JsonText.isSpace(s.charAt(i))
+                || s.charAt(i) == ';' && format.tools() == ToolSyntax.LLAMA3_JSON && calls > 0)) i++;
+        return i;
     }
 
     private static int skipSpace(CharSequence s, int i) {
