@@ -153,6 +153,19 @@ class ToolCallingTest extends ServerTestBase {
     }
 
     @Test
+    void applyTemplateShowsTheSamePrompt() throws Exception {
+        fake.template = template("Qwen--Qwen2.5-7B-Instruct");
+        JsonNode o = post("/apply-template", """
+                {"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "content": null,
+                  "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": "{\\"location\\": \\"Paris\\"}"}}]},
+                  {"role": "tool", "tool_call_id": "c1", "content": "18 C"}],
+                 "tools": [{"type": "function", "function": {"name": "get_weather"}}]}""").json();
+        String p = o.path("prompt").asText();
+        assertTrue(p.contains("{\"name\": \"get_weather\", \"arguments\": {\"location\": \"Paris\"}}"), o.toString());
+        assertTrue(p.contains("<tools>"), p);
+    }
+
+    @Test
     void llamaAndMistralCalls() throws IOException {
         fake.template = template("meta-llama--Llama-3.1-8B-Instruct");
         fake.reply = "{\"name\": \"get_weather\", \"parameters\": {\"location\": \"Paris\"}}";

@@ -95,7 +95,7 @@ public final class Messages {
     }
 
     /** OpenAI's {@code tool_choice}: "auto", "none", "required", or {"type": "function", "function": {"name": ...}}. */
-    static ToolChoice toolChoice(ObjectNode body, List<Map<String, Object>> tools) {
+    public static ToolChoice toolChoice(ObjectNode body, List<Map<String, Object>> tools) {
         JsonNode c = body.get("tool_choice");
         if (c == null || c.isNull()) return ToolChoice.AUTO;
         ToolChoice choice;
