@@ -27,6 +27,7 @@ final class EnvDefaults implements IDefaultValueProvider {
             Map.entry("--cors-origins", List.of("HEARTH_CORS_ORIGINS")),
             Map.entry("--max-body-size", List.of("HEARTH_MAX_BODY_SIZE")),
             Map.entry("--sse-ping-interval", List.of("HEARTH_SSE_PING_INTERVAL")),
+            Map.entry("--reasoning-format", List.of("HEARTH_REASONING_FORMAT")),
             Map.entry("--verbose", List.of("HEARTH_VERBOSE")));
 
     private final Function<String, String> env;

@@ -5,6 +5,7 @@ import dev.hearth.engine.generate.LocalGenerator;
 import dev.hearth.engine.model.KvCache;
 import dev.hearth.server.GeneratorFactory;
 import dev.hearth.server.HearthServer;
+import dev.hearth.server.ReasoningFormat;
 import dev.hearth.server.ServerConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -74,6 +75,11 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--sse-ping-interval", defaultValue = "15", paramLabel = "SECONDS",
             description = "Send an SSE comment when a stream has been quiet this long (default: ${DEFAULT-VALUE}). Env: HEARTH_SSE_PING_INTERVAL.")
     double pingSeconds;
+
+    @Option(names = "--reasoning-format", defaultValue = "deepseek", paramLabel = "none|deepseek",
+            description = "deepseek: a thinking model's <think> text comes back apart (reasoning_content, Ollama's thinking); "
+                    + "none: it stays inline in the content. Requests may override it (default: ${DEFAULT-VALUE}). Env: HEARTH_REASONING_FORMAT.")
+    String reasoningFormat;
 
     @Option(names = {"-v", "--verbose"}, description = "Log at info level (start-up, Javalin); the one line per request is always logged. Env: HEARTH_VERBOSE=true.")
     boolean verbose;
@@ -152,8 +158,14 @@ final class ServeCommand implements Callable<Integer> {
         if (threads < 0 || ctxSize < 0 || parallel < 0) {
             throw new ParameterException(spec.commandLine(), "--threads, --ctx-size and --parallel must be >= 0");
         }
+        ReasoningFormat reasoning;
+        try {
+            reasoning = ReasoningFormat.parse(reasoningFormat);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--reasoning-format must be none or deepseek, got '" + reasoningFormat + "'");
+        }
         return new ServerConfig(keys, origins, bytes(maxBodySize), Math.round(pingSeconds * 1000),
-                new GeneratorFactory.EngineSettings(threads, ctxSize, parallel));
+                new GeneratorFactory.EngineSettings(threads, ctxSize, parallel), reasoning);
     }
 
     private long bytes(String s) {

@@ -110,7 +110,7 @@ class ServeCommandTest {
         Files.writeString(keys, "# team keys\n\nkey-from-file\n");
         Map<String, String> env = Map.of("MODEL", model().toString(), "PORT", "0", "HEARTH_API_KEY", "k1,k2",
                 "HEARTH_API_KEY_FILE", keys.toString(), "HEARTH_CORS_ORIGINS", "https://a.example", "N_CTX", "128",
-                "NUM_THREADS", "3", "HEARTH_HOST", "127.0.0.1");
+                "NUM_THREADS", "3", "HEARTH_HOST", "127.0.0.1", "HEARTH_REASONING_FORMAT", "none");
         Running r = start(env);
         try {
             assertTrue(r.out.toString().contains("model unit-model"), r.out.toString());
@@ -118,6 +118,7 @@ class ServeCommandTest {
             assertEquals(3, r.serve.threads);
             assertEquals(128, r.serve.ctxSize);
             assertEquals(java.util.Set.of("k1", "k2", "key-from-file"), r.serve.config().apiKeys());
+            assertEquals(dev.hearth.server.ReasoningFormat.NONE, r.serve.config().reasoningFormat());
             String base = "http://127.0.0.1:" + r.port;
             assertEquals(200, send(HttpRequest.newBuilder(URI.create(base + "/health"))).statusCode(), "public");
             String chat = "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}";
@@ -141,6 +142,7 @@ class ServeCommandTest {
                 "--api-key", "cli-key");
         try {
             assertEquals(java.util.Set.of("cli-key"), flags.serve.config().apiKeys());
+            assertEquals(dev.hearth.server.ReasoningFormat.DEEPSEEK, flags.serve.config().reasoningFormat(), "the default");
         } finally {
             flags.serve.stop();
         }
@@ -162,6 +164,13 @@ class ServeCommandTest {
         Cli.Run r = Cli.run("serve", "-m", model().toString(), "--port", "0", "--max-body-size", "lots");
         assertEquals(2, r.exit(), r.err());
         assertTrue(r.err().contains("--max-body-size"), r.err());
+    }
+
+    @Test
+    void aBadReasoningFormatIsAUsageError() throws Exception {
+        Cli.Run r = Cli.run("serve", "-m", model().toString(), "--port", "0", "--reasoning-format", "loud");
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("--reasoning-format must be none or deepseek, got 'loud'"), r.err());
     }
 
     @Test

@@ -197,7 +197,7 @@ public final class LocalGenerator implements Generator {
         Sampler sampler = job.sampler;
         SamplingParams params = job.request.sampling();
         sampler.accept(ids, Math.max(0, ids.length - 1024), ids.length); // the prompt tail feeds the penalties
-        StreamDecoder decoder = tokenizer.newDecoder(false, false);
+        StreamDecoder decoder = tokenizer.newDecoder(false, job.request.specialTokenText());
         StopStrings stops = new StopStrings(params.stop());
         int max = job.request.maxTokens() < 0 ? Integer.MAX_VALUE : job.request.maxTokens();
         int n = 0;

@@ -174,4 +174,20 @@ class LocalGeneratorTest {
         assertEquals(FinishReason.LENGTH, waiting2.await().finishReason());
         assertTrue(g.isDone());
     }
+
+    /** A tool-call parser needs control tokens' text (Mistral's [TOOL_CALLS]); plain replies leave it out. */
+    @Test
+    void controlTokenTextOnlyWhenAsked() throws Exception {
+        int bos = 1; // <s>: a control token that does not end generation
+        SamplingParams forced = SamplingParams.greedy().toBuilder().logitBias(bos, 1000).build();
+        Collector plain = new Collector();
+        gen.submit(new GenerationRequest(new Prompt.Tokens(promptIds()), forced, 3), plain);
+        plain.await();
+        assertArrayEquals(new int[]{bos, bos, bos}, plain.ids());
+        assertEquals("", plain.text());
+        Collector special = new Collector();
+        gen.submit(new GenerationRequest(new Prompt.Tokens(promptIds()), forced, 3, true), special);
+        special.await();
+        assertEquals("<s><s><s>", special.text());
+    }
 }

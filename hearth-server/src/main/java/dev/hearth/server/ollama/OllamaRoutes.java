@@ -4,6 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.engine.chat.ChatDelta;
+import dev.hearth.engine.chat.ChatFormat;
+import dev.hearth.engine.chat.ChatOutputParser;
+import dev.hearth.engine.chat.ChatReply;
 import dev.hearth.engine.generate.Completion;
 import dev.hearth.engine.generate.GenerationRequest;
 import dev.hearth.engine.generate.Generator;
@@ -13,15 +17,18 @@ import dev.hearth.engine.generate.TokenEvent;
 import dev.hearth.engine.sampling.SamplingParameterException;
 import dev.hearth.engine.sampling.SamplingParams;
 import dev.hearth.server.ApiError;
+import dev.hearth.server.ChatPlan;
 import dev.hearth.server.Fields;
 import dev.hearth.server.GenerationRun;
 import dev.hearth.server.HearthServer;
 import dev.hearth.server.Logprobs;
 import dev.hearth.server.ModelCard;
+import dev.hearth.server.ReasoningFormat;
 import dev.hearth.server.Routes;
 import dev.hearth.server.SamplingFields;
 import dev.hearth.server.Sink;
 import dev.hearth.server.Streaming;
+import dev.hearth.server.ToolChoice;
 import dev.hearth.server.openai.Messages;
 import io.javalin.http.Context;
 
@@ -164,7 +171,10 @@ public final class OllamaRoutes {
         o.put("template", template);
         o.set("details", details(c));
         o.set("model_info", info);
-        o.putArray("capabilities").add("completion");
+        ArrayNode capabilities = o.putArray("capabilities").add("completion");
+        ChatFormat format = ChatFormat.detect(template);
+        if (format.rendersTools()) capabilities.add("tools");
+        if (format.thinks()) capabilities.add("thinking");
         o.put("modified_at", Instant.ofEpochSecond(c.created()).toString());
         respond(ctx, o);
     }
@@ -203,7 +213,7 @@ public final class OllamaRoutes {
             msgs.add(Map.of("role", "user", "content", text));
             prompt = new Prompt.Chat(msgs, null, true, null);
         }
-        run(ctx, body, model, g, prompt, false);
+        run(ctx, body, model, g, prompt, null);
     }
 
     private void chat(Context ctx) throws Exception {
@@ -226,13 +236,12 @@ public final class OllamaRoutes {
                 throw ApiError.invalid("images", "images are not supported: this model takes text only");
             }
         }
-        Prompt prompt = new Prompt.Chat(Messages.read(messages), Messages.tools(body), true, think(body));
-        run(ctx, body, model, g, prompt, true);
-    }
-
-    private static Map<String, Object> think(ObjectNode body) {
+        // think: false keeps any thinking inline (and asks templates that can for none); true returns it apart
         Boolean think = body.has("think") && body.get("think").isBoolean() ? body.get("think").asBoolean() : null;
-        return think == null ? Map.of() : Map.of("enable_thinking", think);
+        boolean separate = think == null ? server.config().reasoningFormat() == ReasoningFormat.DEEPSEEK : think;
+        ChatPlan plan = ChatPlan.of(g, Messages.read(messages), Messages.tools(body), ToolChoice.AUTO, true,
+                think == null ? Map.of() : Map.of("enable_thinking", think), separate);
+        run(ctx, body, model, g, plan.prompt(), plan);
     }
 
     private static void unsupported(ObjectNode body) {
@@ -256,7 +265,9 @@ public final class OllamaRoutes {
         return o;
     }
 
-    private void run(Context ctx, ObjectNode body, String model, Generator g, Prompt prompt, boolean chat) throws Exception {
+    /** A generation for /api/generate ({@code plan} null) or /api/chat (its reply parsed by the plan). */
+    private void run(Context ctx, ObjectNode body, String model, Generator g, Prompt prompt, ChatPlan plan) throws Exception {
+        boolean chat = plan != null;
         ObjectNode options = Fields.objectField(body, "options");
         if (options == null) options = F.objectNode();
         Integer max = Fields.integer(options, "num_predict");
@@ -270,26 +281,45 @@ public final class OllamaRoutes {
             throw ApiError.invalid(e.parameter(), e.getMessage());
         }
         int maxTokens = max == null || max < 0 ? -1 : Math.max(max, 1);
-        GenerationRun run = GenerationRun.start(g, List.of(new GenerationRequest(prompt, sampling, maxTokens)), server.metrics());
+        GenerationRun run = GenerationRun.start(g, List.of(new GenerationRequest(prompt, sampling, maxTokens,
+                chat && plan.specialTokenText())), server.metrics());
         long start = run.startNanos();
         if (!Fields.bool(body, "stream", true)) {
             GenerationRun.Choice c = run.collect(ctx, 1).getFirst();
             ObjectNode o = line(model, chat, c.text.toString());
+            if (chat) {
+                ChatOutputParser parser = plan.parser();
+                List<ChatDelta> deltas = new ArrayList<>(parser.feed(c.text.toString()));
+                deltas.addAll(parser.finish());
+                o.set("message", message(ChatReply.of(deltas)));
+            }
             if (logprobs) o.set("logprobs", logprobs(c.tokens, top != null && top > 0));
             finish(o, c.completion, start);
             respond(ctx, o);
             return;
         }
+        ChatOutputParser parser = chat ? plan.parser() : null;
         Streaming.pump(ctx, run, Sink.Format.NDJSON, server.config().pingMillis(), (sink, e) -> {
             switch (e) {
                 case GenerationRun.Token t -> {
-                    if (t.event().text().isEmpty() && !logprobs) return;
-                    ObjectNode o = line(model, chat, t.event().text());
-                    if (logprobs) o.set("logprobs", logprobs(List.of(t.event()), top != null && top > 0));
-                    o.put("done", false);
-                    sink.send(o);
+                    List<ObjectNode> lines = new ArrayList<>();
+                    if (chat) {
+                        for (ChatDelta d : parser.feed(t.event().text())) lines.add(deltaLine(model, d));
+                    } else if (!t.event().text().isEmpty()) {
+                        lines.add(line(model, false, t.event().text()));
+                    }
+                    if (lines.isEmpty() && logprobs) lines.add(line(model, chat, ""));
+                    for (int k = 0; k < lines.size(); k++) {
+                        ObjectNode o = lines.get(k);
+                        if (logprobs && k == 0) o.set("logprobs", logprobs(List.of(t.event()), top != null && top > 0));
+                        o.put("done", false);
+                        sink.send(o);
+                    }
                 }
-                case GenerationRun.Done d -> sink.send(finish(line(model, chat, ""), d.completion(), start));
+                case GenerationRun.Done d -> {
+                    if (chat) for (ChatDelta delta : parser.finish()) sink.send(deltaLine(model, delta).put("done", false));
+                    sink.send(finish(line(model, chat, ""), d.completion(), start));
+                }
                 case GenerationRun.Failed f -> {
                     run.cancel();
                     org.slf4j.LoggerFactory.getLogger(OllamaRoutes.class)
@@ -308,6 +338,43 @@ public final class OllamaRoutes {
         if (chat) o.putObject("message").put("role", "assistant").put("content", text);
         else o.put("response", text);
         return o;
+    }
+
+    /** A stream line for one parsed piece of the reply: content, thinking, or a whole tool call. */
+    private static ObjectNode deltaLine(String model, ChatDelta d) {
+        ObjectNode o = line(model, true, "");
+        o.set("message", switch (d) {
+            case ChatDelta.Content c -> message(new ChatReply(c.text(), "", List.of()));
+            case ChatDelta.Reasoning r -> message(new ChatReply("", r.text(), List.of()));
+            case ChatDelta.ToolCall t -> message(new ChatReply("", "", List.of(t)));
+        });
+        return o;
+    }
+
+    /** Ollama's assistant message: content, thinking when there was some, tool_calls with object arguments. */
+    private static ObjectNode message(ChatReply r) {
+        ObjectNode m = F.objectNode().put("role", "assistant").put("content", r.content());
+        if (!r.reasoning().isEmpty()) m.put("thinking", r.reasoning());
+        if (!r.toolCalls().isEmpty()) {
+            ArrayNode calls = m.putArray("tool_calls");
+            for (ChatDelta.ToolCall c : r.toolCalls()) {
+                ObjectNode fn = calls.addObject().putObject("function");
+                fn.put("name", c.name());
+                fn.set("arguments", arguments(c.arguments()));
+            }
+        }
+        return m;
+    }
+
+    /** Ollama gives arguments as an object; text that is not one is passed on as it is. */
+    private static JsonNode arguments(String json) {
+        try {
+            JsonNode n = Fields.JSON.readTree(json);
+            if (n != null && n.isObject()) return n;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException notJson) {
+            // below
+        }
+        return F.textNode(json);
     }
 
     private static ObjectNode finish(ObjectNode o, Completion c, long startNanos) {

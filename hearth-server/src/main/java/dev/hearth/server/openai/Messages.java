@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.server.ApiError;
 import dev.hearth.server.Fields;
+import dev.hearth.server.ToolChoice;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -51,9 +52,26 @@ public final class Messages {
                     }
                 }
             }
+            checkToolCalls(o.get("tool_calls"), where + ".tool_calls");
             out.add(Fields.JSON.convertValue(o, MAP));
         }
         return out;
+    }
+
+    /** An assistant turn's earlier calls: OpenAI's {@code {id, type, function: {name, arguments}}}. */
+    private static void checkToolCalls(JsonNode calls, String where) {
+        if (calls == null || calls.isNull()) return;
+        if (!calls.isArray()) throw Fields.wrongType(where, "a list of tool calls", calls);
+        for (int i = 0; i < calls.size(); i++) {
+            JsonNode fn = calls.get(i).path("function");
+            if (!fn.isObject() || !fn.path("name").isTextual()) {
+                throw ApiError.invalid(where + "[" + i + "]", where + "[" + i + "] needs a function with a string name");
+            }
+            JsonNode args = fn.get("arguments");
+            if (args != null && !args.isNull() && !args.isTextual() && !args.isObject()) {
+                throw Fields.wrongType(where + "[" + i + "].function.arguments", "a JSON string or an object", args);
+            }
+        }
     }
 
     public static List<Map<String, Object>> tools(ObjectNode body) {
@@ -61,11 +79,46 @@ public final class Messages {
         if (tools == null || tools.isNull()) return null;
         if (!tools.isArray()) throw Fields.wrongType("tools", "a list of tools", tools);
         List<Map<String, Object>> out = new ArrayList<>();
-        for (JsonNode t : tools) {
+        for (int i = 0; i < tools.size(); i++) {
+            JsonNode t = tools.get(i);
             if (!t.isObject()) throw Fields.wrongType("tools", "a list of tools", tools);
+            String type = t.path("type").asText("function");
+            if (!type.equals("function")) {
+                throw ApiError.invalid("tools[" + i + "].type", "only tools of type 'function' are supported, got '" + type + "'");
+            }
+            if (!t.path("function").path("name").isTextual() || t.path("function").path("name").asText().isEmpty()) {
+                throw ApiError.invalid("tools[" + i + "].function.name", "tools[" + i + "] needs a function with a name");
+            }
             out.add(Fields.JSON.convertValue(t, MAP));
         }
         return out;
+    }
+
+    /** OpenAI's {@code tool_choice}: "auto", "none", "required", or {"type": "function", "function": {"name": ...}}. */
+    public static ToolChoice toolChoice(ObjectNode body, List<Map<String, Object>> tools) {
+        JsonNode c = body.get("tool_choice");
+        if (c == null || c.isNull()) return ToolChoice.AUTO;
+        ToolChoice choice;
+        if (c.isTextual()) {
+            choice = switch (c.asText()) {
+                case "auto" -> ToolChoice.AUTO;
+                case "none" -> ToolChoice.NONE;
+                case "required" -> new ToolChoice(ToolChoice.Mode.REQUIRED, null);
+                default -> throw ApiError.invalid("tool_choice", "tool_choice must be auto, none, required or a function, got '" + c.asText() + "'");
+            };
+        } else if (c.isObject() && c.path("function").path("name").isTextual()) {
+            String name = c.path("function").path("name").asText();
+            boolean known = tools != null && tools.stream().anyMatch(t -> t.get("function") instanceof Map<?, ?> f && name.equals(f.get("name")));
+            if (!known) throw ApiError.invalid("tool_choice", "tool_choice names the function '" + name + "', which is not in tools");
+            choice = new ToolChoice(ToolChoice.Mode.REQUIRED, name);
+        } else {
+            throw Fields.wrongType("tool_choice", "auto, none, required or {\"type\": \"function\", \"function\": {\"name\": ...}}", c);
+        }
+        if (choice.mode() == ToolChoice.Mode.REQUIRED && (tools == null || tools.isEmpty())) {
+            throw ApiError.invalid("tool_choice", "tool_choice '" + (choice.function() == null ? "required" : choice.function())
+                    + "' needs tools");
+        }
+        return choice;
     }
 
     /** llama.cpp's {@code chat_template_kwargs} (e.g. enable_thinking) become template variables. */

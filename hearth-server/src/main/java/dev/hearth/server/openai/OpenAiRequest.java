@@ -76,13 +76,17 @@ record OpenAiRequest(String model, int n, int maxTokens, boolean stream, boolean
         return new OpenAiRequest(model, n, max, stream, includeUsage, logprobs, top, sampling);
     }
 
-    /** One generation request per choice; with a seed, choice i uses seed + i so the choices differ. */
     List<GenerationRequest> requests(Prompt prompt) {
+        return requests(prompt, false);
+    }
+
+    /** One generation request per choice; with a seed, choice i uses seed + i so the choices differ. */
+    List<GenerationRequest> requests(Prompt prompt, boolean specialTokenText) {
         List<GenerationRequest> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             SamplingParams s = sampling;
             if (i > 0 && sampling.seed().isPresent()) s = sampling.toBuilder().seed(sampling.seed().getAsLong() + i).build();
-            out.add(new GenerationRequest(prompt, s, maxTokens));
+            out.add(new GenerationRequest(prompt, s, maxTokens, specialTokenText));
         }
         return out;
     }

@@ -10,15 +10,18 @@ import dev.hearth.engine.generate.GenerationRequest;
 import dev.hearth.engine.generate.Generator;
 import dev.hearth.engine.generate.Prompt;
 import dev.hearth.server.ApiError;
+import dev.hearth.server.ChatPlan;
 import dev.hearth.server.Dialect;
 import dev.hearth.server.Fields;
 import dev.hearth.server.GenerationRun;
 import dev.hearth.server.HearthServer;
 import dev.hearth.server.Logprobs;
+import dev.hearth.server.ReasoningFormat;
 import dev.hearth.server.ModelCard;
 import dev.hearth.server.Routes;
 import dev.hearth.server.Sink;
 import dev.hearth.server.Streaming;
+import dev.hearth.server.ToolChoice;
 import io.javalin.http.Context;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +29,8 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 
 /** OpenAI's chat/completions/models routes, with and without the /v1 prefix, as llama.cpp's server serves them. */
 public final class OpenAiRoutes {
@@ -75,16 +80,30 @@ public final class OpenAiRoutes {
         ObjectNode body = Fields.object(HearthServer.body(ctx));
         OpenAiRequest req = OpenAiRequest.read(body, true);
         server.checkModel(req.model());
-        Prompt prompt = new Prompt.Chat(Messages.read(body.get("messages")), Messages.tools(body),
-                Fields.bool(body, "add_generation_prompt", true), Messages.templateKwargs(body));
+        List<Map<String, Object>> messages = Messages.read(body.get("messages"));
+        List<Map<String, Object>> tools = Messages.tools(body);
+        ToolChoice choice = Messages.toolChoice(body, tools);
+        boolean parallel = Fields.bool(body, "parallel_tool_calls", true);
+        ReasoningFormat reasoning = server.config().reasoningFormat();
+        String rf = Fields.string(body, "reasoning_format", null);
+        if (rf != null) {
+            try {
+                reasoning = ReasoningFormat.parse(rf);
+            } catch (IllegalArgumentException e) {
+                throw ApiError.invalid("reasoning_format", e.getMessage());
+            }
+        }
         Generator g = server.generator();
-        GenerationRun run = GenerationRun.start(g, req.requests(prompt), server.metrics());
+        ChatPlan plan = ChatPlan.of(g, messages, tools, choice, Fields.bool(body, "add_generation_prompt", true),
+                Messages.templateKwargs(body), reasoning == ReasoningFormat.DEEPSEEK);
+        GenerationRun run = GenerationRun.start(g, req.requests(plan.prompt(), plan.specialTokenText()), server.metrics());
         Envelope env = new Envelope("chatcmpl-" + randomId(), modelName(req));
+        Supplier<AssistantReply> replies = () -> new AssistantReply(plan.parser(), parallel);
         if (req.stream()) {
-            streamChat(ctx, run, req, env);
+            streamChat(ctx, run, req, env, replies);
             return;
         }
-        respond(ctx, chatResult(run.collect(ctx, req.n()), req, env));
+        respond(ctx, chatResult(run.collect(ctx, req.n()), req, env, replies));
     }
 
     private void completions(Context ctx) throws Exception {
@@ -142,6 +161,12 @@ public final class OpenAiRoutes {
         };
     }
 
+    /** A reply that ended naturally with calls in it ends with "tool_calls". */
+    static String chatFinishReason(FinishReason r, AssistantReply reply) {
+        String reason = finishReason(r);
+        return reason.equals("stop") && r != FinishReason.CANCELLED && reply.hasToolCalls() ? "tool_calls" : reason;
+    }
+
     static ObjectNode usage(List<Completion> completions, int prompts) {
         // OpenAI counts each distinct prompt once, however many choices it had
         int promptTokens = 0, cached = 0, generated = 0;
@@ -179,7 +204,8 @@ public final class OpenAiRoutes {
         return t;
     }
 
-    private ObjectNode chatResult(List<GenerationRun.Choice> choices, OpenAiRequest req, Envelope env) {
+    private ObjectNode chatResult(List<GenerationRun.Choice> choices, OpenAiRequest req, Envelope env,
+                                  Supplier<AssistantReply> replies) {
         ObjectNode o = env.start("chat.completion");
         ArrayNode arr = o.putArray("choices");
         List<Completion> done = new ArrayList<>();
@@ -187,9 +213,10 @@ public final class OpenAiRoutes {
             GenerationRun.Choice c = choices.get(i);
             ObjectNode ch = arr.addObject();
             ch.put("index", i);
-            ObjectNode msg = ch.putObject("message");
-            msg.put("role", "assistant");
-            msg.put("content", c.text.toString());
+            AssistantReply reply = replies.get();
+            reply.feed(c.text.toString());
+            reply.finish();
+            ch.set("message", reply.message());
             if (req.logprobs()) {
                 ArrayNode content = ch.putObject("logprobs").putArray("content");
                 for (var t : c.tokens) {
@@ -199,7 +226,7 @@ public final class OpenAiRoutes {
             } else {
                 ch.putNull("logprobs");
             }
-            ch.put("finish_reason", finishReason(c.completion.finishReason()));
+            ch.put("finish_reason", chatFinishReason(c.completion.finishReason(), reply));
             done.add(c.completion);
         }
         o.set("usage", usage(done, 1));
@@ -225,9 +252,12 @@ public final class OpenAiRoutes {
         return o;
     }
 
-    private void streamChat(Context ctx, GenerationRun run, OpenAiRequest req, Envelope env) throws InterruptedException {
+    private void streamChat(Context ctx, GenerationRun run, OpenAiRequest req, Envelope env, Supplier<AssistantReply> replies)
+            throws InterruptedException {
         Completion[] done = new Completion[req.n()];
         boolean[] started = new boolean[req.n()];
+        AssistantReply[] reply = new AssistantReply[req.n()];
+        for (int k = 0; k < reply.length; k++) reply[k] = replies.get();
         boolean[] failed = {false};
         Streaming.pump(ctx, run, Sink.Format.SSE, server.config().pingMillis(), (sink, e) -> {
             if (failed[0]) return;
@@ -244,12 +274,14 @@ public final class OpenAiRoutes {
                         ObjectNode entry = Logprobs.openAiEntry(t.event(), req.topLogprobs() > 0);
                         if (entry != null) (lp = F.objectNode()).putArray("content").add(entry);
                     }
-                    if (t.event().text().isEmpty() && lp == null) return;
-                    sink.send(chunk(env, i, F.objectNode().put("content", t.event().text()), lp, null));
+                    List<ObjectNode> deltas = reply[i].feed(t.event().text());
+                    if (deltas.isEmpty() && lp != null) deltas = List.of(F.objectNode().put("content", ""));
+                    for (int k = 0; k < deltas.size(); k++) sink.send(chunk(env, i, deltas.get(k), k == 0 ? lp : null, null));
                 }
                 case GenerationRun.Done d -> {
                     done[i] = d.completion();
-                    ObjectNode c = chunk(env, i, F.objectNode(), null, finishReason(d.completion().finishReason()));
+                    for (ObjectNode delta : reply[i].finish()) sink.send(chunk(env, i, delta, null, null));
+                    ObjectNode c = chunk(env, i, F.objectNode(), null, chatFinishReason(d.completion().finishReason(), reply[i]));
                     c.set("timings", timings(d.completion()));
                     sink.send(c);
                 }

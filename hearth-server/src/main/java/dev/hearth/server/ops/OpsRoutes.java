@@ -13,6 +13,7 @@ import dev.hearth.engine.generate.Prompt;
 import dev.hearth.engine.sampling.SamplingParameterException;
 import dev.hearth.engine.sampling.SamplingParams;
 import dev.hearth.server.ApiError;
+import dev.hearth.server.ChatPlan;
 import dev.hearth.server.Fields;
 import dev.hearth.server.GenerationRun;
 import dev.hearth.server.HearthServer;
@@ -144,11 +145,14 @@ public final class OpsRoutes {
     private void applyTemplate(Context ctx) throws Exception {
         ObjectNode body = Fields.object(HearthServer.body(ctx));
         List<Map<String, Object>> messages = Messages.read(body.get("messages"));
+        List<Map<String, Object>> tools = Messages.tools(body);
         Generator g = server.generator();
         String prompt;
         try {
-            prompt = g.renderChat(messages, Messages.tools(body), Fields.bool(body, "add_generation_prompt", true),
-                    Messages.templateKwargs(body));
+            // the prompt a chat completion would use: messages prepared for the model's family as well
+            Prompt.Chat chat = ChatPlan.of(g, messages, tools, Messages.toolChoice(body, tools),
+                    Fields.bool(body, "add_generation_prompt", true), Messages.templateKwargs(body), false).prompt();
+            prompt = g.renderChat(chat.messages(), chat.tools(), chat.addGenerationPrompt(), chat.extraVariables());
         } catch (IllegalArgumentException e) {
             throw ApiError.invalid("messages", e.getMessage());
         }
