@@ -176,6 +176,21 @@ class ImageIT {
         } finally {
             server.destroy();
             if (!server.waitFor(10, TimeUnit.SECONDS)) server.destroyForcibly();
+            stopProcessesIn(root);
+        }
+    }
+
+    /**
+     * The server is pid 1 of its own pid namespace and a grandchild of unshare, which its death does not reach
+     * (chroot's change of user clears the parent-death signal): stop whatever still runs inside the image's tree.
+     */
+    private static void stopProcessesIn(Path root) {
+        for (ProcessHandle p : ProcessHandle.allProcesses().toList()) {
+            try {
+                if (Files.readSymbolicLink(Path.of("/proc", Long.toString(p.pid()), "root")).startsWith(root)) p.destroyForcibly();
+            } catch (IOException | UnsupportedOperationException | SecurityException gone) {
+                // not ours to read, or already ended
+            }
         }
     }
 

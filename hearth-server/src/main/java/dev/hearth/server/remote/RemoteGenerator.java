@@ -222,7 +222,9 @@ public final class RemoteGenerator implements Generator {
                     if (data.equals("[DONE]")) break;
                     if (!chunk(JSON.readTree(data))) return;
                 }
-                finish(cancelled.get() ? FinishReason.CANCELLED : finish != null ? finish : FinishReason.LENGTH);
+                if (cancelled.get()) finish(FinishReason.CANCELLED);
+                else if (finish != null) finish(finish);
+                else fail(new ApiError(ApiError.Kind.UPSTREAM, "the backend's stream ended before the generation did", null, "backend_error"));
             } catch (IOException | RuntimeException e) {
                 if (cancelled.get()) finish(FinishReason.CANCELLED);
                 else fail(new ApiError(ApiError.Kind.UPSTREAM, "the backend's stream failed: " + e.getMessage(), null, "backend_error"));
