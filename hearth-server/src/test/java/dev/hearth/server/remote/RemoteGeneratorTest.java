@@ -231,6 +231,42 @@ class RemoteGeneratorTest {
     }
 
     @Test
+    void aStreamThatEndsBeforeItsFinishIsAnErrorNotACompletion() throws Exception {
+        // a backend that dies mid-answer: one chunk, then the connection ends without finish_reason or [DONE]
+        io.javalin.Javalin broken = io.javalin.Javalin.create(c -> c.showJavalinBanner = false)
+                .get("/v1/models", ctx -> ctx.result("{\"data\": [{\"id\": \"m\"}]}"))
+                .post("/v1/completions", ctx -> ctx.contentType("text/event-stream")
+                        .result("data: {\"choices\": [{\"text\": \"Hel\", \"finish_reason\": null}]}\n\n"))
+                .start("127.0.0.1", 0);
+        try (RemoteGenerator remote = RemoteGenerator.connect("http://127.0.0.1:" + broken.port(), null)) {
+            assertEquals("m", remote.info().id());
+            CompletableFuture<Throwable> failed = new CompletableFuture<>();
+            List<String> texts = new ArrayList<>();
+            remote.submit(new GenerationRequest(new Prompt.Text("Hi"), SamplingParams.greedy(), 4), new GenerationListener() {
+                @Override
+                public void onToken(TokenEvent event) {
+                    texts.add(event.text());
+                }
+
+                @Override
+                public void onDone(Completion completion) {
+                    failed.complete(null);
+                }
+
+                @Override
+                public void onError(Throwable error) {
+                    failed.complete(error);
+                }
+            });
+            Throwable error = failed.get(30, TimeUnit.SECONDS);
+            assertEquals(List.of("Hel"), texts);
+            assertEquals(ApiError.Kind.UPSTREAM, assertInstanceOf(ApiError.class, error).kind());
+        } finally {
+            broken.stop();
+        }
+    }
+
+    @Test
     void anUnreachableBackendFailsAtStart() {
         IOException e = assertThrows(IOException.class, () -> RemoteGenerator.connect("http://127.0.0.1:1", null));
         assertTrue(e.getMessage().contains("cannot reach the backend"), e.getMessage());
