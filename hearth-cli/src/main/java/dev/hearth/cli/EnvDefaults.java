@@ -17,6 +17,8 @@ final class EnvDefaults implements IDefaultValueProvider {
     /** Option long name to the variables that may give it, in order of precedence. */
     static final Map<String, List<String>> VARIABLES = Map.ofEntries(
             Map.entry("--model", List.of("HEARTH_MODEL", "MODEL")),
+            Map.entry("--backend", List.of("HEARTH_BACKEND")),
+            Map.entry("--backend-api-key", List.of("HEARTH_BACKEND_API_KEY")),
             Map.entry("--host", List.of("HEARTH_HOST")),
             Map.entry("--port", List.of("HEARTH_PORT", "PORT")),
             Map.entry("--threads", List.of("HEARTH_THREADS", "NUM_THREADS")),

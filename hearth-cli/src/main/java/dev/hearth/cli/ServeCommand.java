@@ -7,6 +7,7 @@ import dev.hearth.server.GeneratorFactory;
 import dev.hearth.server.HearthServer;
 import dev.hearth.server.ReasoningFormat;
 import dev.hearth.server.ServerConfig;
+import dev.hearth.server.remote.RemoteGenerator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -34,6 +35,15 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = {"-m", "--model"}, paramLabel = "FILE.gguf",
             description = "The model to serve (validated at start). Env: HEARTH_MODEL, MODEL.")
     Path model;
+
+    @Option(names = "--backend", paramLabel = "URL",
+            description = "Serve another OpenAI-compatible server's model (vLLM, TGI, llama.cpp, another Hearth at "
+                    + "e.g. http://gpu-box:8000) instead of a model file: every API and the pages forward to it. Env: HEARTH_BACKEND.")
+    String backend;
+
+    @Option(names = "--backend-api-key", paramLabel = "KEY",
+            description = "Sent to the --backend as Authorization: Bearer KEY. Env: HEARTH_BACKEND_API_KEY.")
+    String backendApiKey;
 
     @Option(names = "--host", defaultValue = "127.0.0.1",
             description = "Address to listen on; 0.0.0.0 for every interface (default: ${DEFAULT-VALUE}). Env: HEARTH_HOST.")
@@ -100,7 +110,12 @@ final class ServeCommand implements Callable<Integer> {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
             System.setProperty("org.slf4j.simpleLogger.log.io.javalin.Javalin", "info");
         }
-        HearthServer server = new HearthServer(config, model, factory).start(host, port);
+        if (backend != null && model != null) {
+            throw new ParameterException(spec.commandLine(), "--model and --backend exclude each other: serve a file or front a server");
+        }
+        HearthServer server = (backend != null
+                ? HearthServer.fronting(config, () -> RemoteGenerator.connect(backend, backendApiKey))
+                : new HearthServer(config, model, factory)).start(host, port);
         try {
             server.load();
         } catch (Exception e) {
@@ -113,7 +128,7 @@ final class ServeCommand implements Callable<Integer> {
         }, "hearth-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         PrintWriter out = spec.commandLine().getOut();
-        String what = server.modelId() == null ? "no model" : "model " + server.modelId();
+        String what = server.modelId() == null ? "no model" : "model " + server.modelId() + (backend == null ? "" : " of " + backend);
         out.println("hearth: serving " + what + " on http://" + hostForUrl() + ":" + server.port()
                 + " (OpenAI /v1, Ollama /api, TGI /generate; docs at /docs)"
                 + (config.apiKeys().isEmpty() ? "" : ", API key required") + "; Ctrl-C stops");

@@ -87,7 +87,8 @@ class ServeCommandTest {
         String[] all = new String[args.length + 1];
         all[0] = "serve";
         System.arraycopy(args, 0, all, 1, args.length);
-        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cl.execute(all));
+        // its own thread: the common pool may have a single one (2 cores), which a first running serve holds
+        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cl.execute(all), r -> Thread.ofVirtual().start(r));
         Matcher m = Pattern.compile("on http://127\\.0\\.0\\.1:(\\d+) ").matcher("");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!m.reset(out.toString()).find()) {
@@ -147,6 +148,47 @@ class ServeCommandTest {
             flags.serve.stop();
         }
         assertEquals(0, flags.exit.get(60, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void backendFrontsAnotherServerWithItsKeyFromTheEnvironment() throws Exception {
+        Running backend = start(Map.of(), "-m", model().toString(), "--port", "0", "--api-key", "inner");
+        try {
+            Running front = start(Map.of("HEARTH_BACKEND", "http://127.0.0.1:" + backend.port, "HEARTH_BACKEND_API_KEY", "inner"),
+                    "--port", "0");
+            try {
+                assertTrue(front.out.toString().contains("model unit-model of http://127.0.0.1:" + backend.port), front.out.toString());
+                String body = "{\"prompt\": \"Hello\", \"max_tokens\": 6, \"temperature\": 0}";
+                HttpResponse<String> direct = send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + backend.port + "/v1/completions"))
+                        .header("Authorization", "Bearer inner").POST(HttpRequest.BodyPublishers.ofString(body)));
+                HttpResponse<String> fronted = send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + front.port + "/v1/completions"))
+                        .POST(HttpRequest.BodyPublishers.ofString(body)));
+                assertEquals(200, fronted.statusCode(), fronted.body());
+                ObjectMapper json = new ObjectMapper();
+                assertEquals(json.readTree(direct.body()).path("choices").get(0).path("text"),
+                        json.readTree(fronted.body()).path("choices").get(0).path("text"));
+            } finally {
+                front.serve.stop();
+            }
+            assertEquals(0, front.exit.get(60, TimeUnit.SECONDS));
+        } finally {
+            backend.serve.stop();
+        }
+        assertEquals(0, backend.exit.get(60, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void modelAndBackendExcludeEachOther() throws Exception {
+        Cli.Run r = Cli.run("serve", "-m", model().toString(), "--backend", "http://127.0.0.1:1", "--port", "0");
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("--backend"), r.err());
+    }
+
+    @Test
+    void anUnreachableBackendFailsAtStartWithOneLine() {
+        Cli.Run r = Cli.run("serve", "--backend", "http://127.0.0.1:1", "--port", "0");
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("cannot reach the backend http://127.0.0.1:1"), r.err());
     }
 
     @Test

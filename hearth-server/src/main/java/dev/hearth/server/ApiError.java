@@ -8,7 +8,9 @@ import java.util.Map;
  * status code and envelope (OpenAI 400 vs TGI 422 for the same validation failure).
  */
 public final class ApiError extends RuntimeException {
-    public enum Kind { INVALID, UNAUTHORIZED, NOT_FOUND, TOO_LARGE, OVERLOADED, LOADING, NOT_SUPPORTED, INTERNAL }
+    public enum Kind { INVALID, UNAUTHORIZED, NOT_FOUND, TOO_LARGE, OVERLOADED, LOADING, NOT_SUPPORTED, INTERNAL,
+        /** A backend server (see {@code --backend}) failed or could not be reached: 502. */
+        UPSTREAM }
 
     private final Kind kind;
     private final String param;

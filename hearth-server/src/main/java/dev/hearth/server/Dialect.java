@@ -32,6 +32,7 @@ public enum Dialect {
             case LOADING -> 503;
             case NOT_SUPPORTED -> 501;
             case INTERNAL -> 500;
+            case UPSTREAM -> 502;
         };
     }
 
@@ -63,7 +64,7 @@ public enum Dialect {
             case OVERLOADED -> "rate_limit_error";
             case LOADING -> "unavailable_error";
             case NOT_SUPPORTED -> "not_supported_error";
-            case INTERNAL -> "server_error";
+            case INTERNAL, UPSTREAM -> "server_error";
         };
     }
 
@@ -75,7 +76,7 @@ public enum Dialect {
             case OVERLOADED -> "overloaded";
             case LOADING -> "unhealthy";
             case NOT_SUPPORTED -> "not_supported";
-            case INTERNAL -> "generation";
+            case INTERNAL, UPSTREAM -> "generation";
         };
     }
 }

@@ -185,8 +185,9 @@ public final class GenerationRun {
         return choices;
     }
 
-    /** An engine failure after submission: an internal error (the request id ties it to the log). */
+    /** An engine failure after submission: an internal error (the request id ties it to the log), or a backend's own. */
     public static ApiError failed(Throwable t) {
+        if (t instanceof ApiError a) return a;
         ApiError e = new ApiError(ApiError.Kind.INTERNAL, "generation failed: " + t.getMessage(), null, null);
         e.initCause(t);
         return e;

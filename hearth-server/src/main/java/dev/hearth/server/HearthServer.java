@@ -28,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 
 /**
@@ -51,6 +52,7 @@ public final class HearthServer implements AutoCloseable {
     private final ServerConfig config;
     private final Path modelPath; // null: run without a model
     private final GeneratorFactory factory;
+    private final Callable<Generator> backend; // null: the model file's own engine
     private final Javalin app;
     private final Routes routes;
     private final Metrics metrics = new Metrics();
@@ -65,9 +67,22 @@ public final class HearthServer implements AutoCloseable {
     }
 
     public HearthServer(ServerConfig config, Path modelPath, GeneratorFactory factory) {
+        this(config, modelPath, factory, null);
+    }
+
+    /**
+     * A server in front of another engine (e.g. a remote OpenAI-compatible server): {@link #load} opens it with
+     * {@code backend}, and the model served is the one it reports.
+     */
+    public static HearthServer fronting(ServerConfig config, Callable<Generator> backend) {
+        return new HearthServer(config, null, GeneratorFactory.UNAVAILABLE, backend);
+    }
+
+    private HearthServer(ServerConfig config, Path modelPath, GeneratorFactory factory, Callable<Generator> backend) {
         this.config = config;
         this.modelPath = modelPath;
         this.factory = factory;
+        this.backend = backend;
         ObjectMapper mapper = new ObjectMapper()
                 .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
                 .setSerializationInclusion(JsonInclude.Include.NON_NULL);
@@ -137,6 +152,18 @@ public final class HearthServer implements AutoCloseable {
      * without the engine ({@link GeneratorFactory#UNAVAILABLE}) still loads: only generation answers 501.
      */
     public void load() throws IOException {
+        if (backend != null && loaded == null) {
+            Generator g;
+            try {
+                g = backend.call();
+            } catch (IOException | RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IOException(e.getMessage(), e);
+            }
+            loaded = new Loaded(null, ModelCard.of(g.info(), startedAt), g, null);
+            return;
+        }
         if (modelPath == null || loaded != null) {
             if (loaded == null) loaded = new Loaded(null, null, null, "no model was given (--model)");
             return;
@@ -193,13 +220,13 @@ public final class HearthServer implements AutoCloseable {
     }
 
     public boolean loading() {
-        return modelPath != null && loaded == null;
+        return (modelPath != null || backend != null) && loaded == null;
     }
 
     /** The engine, or the reason there is none as an error (503 while loading, 501 in a build without it). */
     public Generator generator() {
         Loaded l = loaded;
-        if (l == null && modelPath == null) throw new ApiError(ApiError.Kind.NOT_SUPPORTED, "no model was given (--model)", null, "no_model");
+        if (l == null && modelPath == null && backend == null) throw new ApiError(ApiError.Kind.NOT_SUPPORTED, "no model was given (--model)", null, "no_model");
         if (l == null) throw new ApiError(ApiError.Kind.LOADING, "Loading model", null, "model_loading").retryAfter(5);
         if (l.generator == null) throw new ApiError(ApiError.Kind.NOT_SUPPORTED, l.whyNoGenerator, null, "engine_unavailable");
         return l.generator;

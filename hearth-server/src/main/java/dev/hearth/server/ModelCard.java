@@ -1,5 +1,6 @@
 package dev.hearth.server;
 
+import dev.hearth.engine.generate.ModelInfo;
 import dev.hearth.engine.gguf.GgufFile;
 
 import java.io.IOException;
@@ -24,6 +25,14 @@ public record ModelCard(String id, String object, long created, String ownedBy, 
                 f.has("tokenizer.ggml.tokens") ? (long) f.getArray("tokenizer.ggml.tokens").length() : null);
         long created = Files.getLastModifiedTime(path).toMillis() / 1000;
         return new ModelCard(modelId(path), "model", created, "hearth", meta);
+    }
+
+    /** The card of a model known only through its engine (a backend server): what {@link ModelInfo} tells. */
+    public static ModelCard of(ModelInfo info, long created) {
+        Meta meta = new Meta(info.architecture(), info.id(), info.parameterCount(), info.fileSize(), info.fileSize(),
+                info.trainedContextLength() > 0 ? (long) info.trainedContextLength() : null, null, null,
+                info.vocabSize() > 0 ? (long) info.vocabSize() : null);
+        return new ModelCard(info.id(), "model", created, "hearth", meta);
     }
 
     /** The model's id: its file name without the {@code .gguf} extension. */
