@@ -61,4 +61,25 @@ public final class KvCache {
             for (int i = 0; i < vWidth; i++) vc[vo + i] = Float.floatToFloat16(v[vOff + i]);
         }
     }
+
+    /** Copies positions {@code 0 .. length-1} of every layer from {@code other} (same type, layers and widths). */
+    void copyFrom(KvCache other, int length) {
+        int layers = layers();
+        if (other.type != type || other.layers() != layers || other.kWidth != kWidth || other.vWidth != vWidth) {
+            throw new IllegalArgumentException("KV caches of different shapes");
+        }
+        for (int l = 0; l < layers; l++) {
+            if (type == Type.F32) {
+                System.arraycopy(other.k32[l], 0, k32[l], 0, length * kWidth);
+                System.arraycopy(other.v32[l], 0, v32[l], 0, length * vWidth);
+            } else {
+                System.arraycopy(other.k16[l], 0, k16[l], 0, length * kWidth);
+                System.arraycopy(other.v16[l], 0, v16[l], 0, length * vWidth);
+            }
+        }
+    }
+
+    private int layers() {
+        return type == Type.F32 ? k32.length : k16.length;
+    }
 }
