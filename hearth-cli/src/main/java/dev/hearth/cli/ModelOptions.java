@@ -32,7 +32,7 @@ final class ModelOptions {
         if (threads < 0) throw new CommandError("--threads must be >= 0 (0 = one per processor), got " + threads);
         WorkerPool.configureShared(threads);
         try {
-            return LocalGenerator.open(model, new LocalGenerator.Options(contextLength, kvType, 1, 1, 0));
+            return LocalGenerator.open(model, new LocalGenerator.Options(contextLength, kvType, 1, 1, 0, 0));
         } catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException e) {
             throw cannotLoad(model, e);
         }

@@ -33,10 +33,13 @@ public final class LocalGenerator implements Generator {
      * @param parallel      sequences run at once (each with a KV cache of {@code contextLength}); 0 = chosen from
      *                      the memory available, at most 4
      * @param chunk         prompt tokens a sequence evaluates per step; 0 = {@link #DEFAULT_CHUNK}
+     * @param kvBudget      KV cache cells (tokens) all sequences together may hold; 0 = {@code parallel} whole
+     *                      contexts. Cached prefixes of finished requests are dropped (least recently used first)
+     *                      to make room; a request that still does not fit gets an error
      */
-    public record Options(int contextLength, KvCache.Type kvType, int maxQueue, int parallel, int chunk) {
+    public record Options(int contextLength, KvCache.Type kvType, int maxQueue, int parallel, int chunk, int kvBudget) {
         public Options(int contextLength, KvCache.Type kvType, int maxQueue) {
-            this(contextLength, kvType, maxQueue, 0, 0);
+            this(contextLength, kvType, maxQueue, 0, 0, 0);
         }
 
         public static Options defaults() {
@@ -64,7 +67,8 @@ public final class LocalGenerator implements Generator {
         int parallel = options.parallel() > 0 ? options.parallel() : defaultParallel(model, ctx, options.kvType());
         int chunk = options.chunk() > 0 ? options.chunk() : DEFAULT_CHUNK;
         this.queue = new ArrayBlockingQueue<>(Math.max(1, options.maxQueue()));
-        this.scheduler = new Scheduler(model, tokenizer, queue, parallel, ctx, options.kvType(), chunk);
+        int budget = options.kvBudget() > 0 ? options.kvBudget() : Integer.MAX_VALUE;
+        this.scheduler = new Scheduler(model, tokenizer, queue, parallel, ctx, options.kvType(), chunk, budget);
         this.info = new ModelInfo(stem(file.path()), file.path().toString(), model.config().architecture().name(),
                 file.parameterCount(), file.fileSize(), scheduler.contextLength(), trained, tokenizer.vocabSize(),
                 prompts.template().source(), scalarMetadata(file));
@@ -101,7 +105,7 @@ public final class LocalGenerator implements Generator {
                 throw new IllegalArgumentException("prompt token id " + id + " is outside the vocabulary (0.." + (tokenizer.vocabSize() - 1) + ")");
             }
         }
-        int ctx = scheduler.contextLength();
+        int ctx = Math.min(scheduler.contextLength(), scheduler.kvBudget());
         if (ids.length >= ctx) {
             throw new IllegalArgumentException("the prompt has " + ids.length + " tokens but the context holds " + ctx
                     + " (the prompt and at least one generated token must fit): shorten the prompt or start the server with a larger context size");

@@ -23,6 +23,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>Prompts are evaluated in chunks of at most {@code chunk} tokens cut at the same places whatever else runs,
  *       so a sequence's results do not depend on its neighbours; the decoding rows go first in each step.
  *   <li>A cancelled request leaves at the next step; its slot keeps what was evaluated for later reuse.
+ *   <li>The KV cells all slots hold together stay within a budget: cached prefixes of finished requests go first
+ *       (least recently used first), then prompt chunks wait; a request that still cannot get a cell for its next
+ *       token fails with {@link OverloadedException}, the newest first, so the others go on.
  * </ul>
  */
 final class Scheduler {
@@ -31,7 +34,7 @@ final class Scheduler {
     private final BlockingQueue<Job> queue;
     private final Slot[] slots;
     private final Batch batch;
-    private final int chunk, vocab;
+    private final int chunk, vocab, budget;
     private final List<Job> running = new ArrayList<>();
     private final Job[] entryJob;
     private final int[] entryRow;
@@ -42,13 +45,14 @@ final class Scheduler {
     private volatile long steps;
 
     Scheduler(Model model, Tokenizer tokenizer, BlockingQueue<Job> queue, int slots, int contextLength,
-              KvCache.Type kvType, int chunk) {
+              KvCache.Type kvType, int chunk, int budget) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.queue = queue;
         this.slots = new Slot[slots];
         for (int i = 0; i < slots; i++) this.slots[i] = new Slot(i, model.newSession(contextLength, kvType, 1));
         this.chunk = Math.max(2, chunk);
+        this.budget = budget;
         this.batch = new Batch(model, slots + this.chunk);
         this.vocab = model.config().vocabularySize();
         this.entryJob = new Job[slots];
@@ -59,6 +63,11 @@ final class Scheduler {
 
     int contextLength() {
         return slots[0].session.contextLength();
+    }
+
+    /** KV cells all sequences may hold together. */
+    int kvBudget() {
+        return budget;
     }
 
     int slotCount() {
@@ -156,6 +165,15 @@ final class Scheduler {
         if (running.isEmpty()) return;
         batch.clear();
         int entries = 0;
+        int decoding = 0;
+        for (Job job : running) if (!job.prefilling()) decoding++;
+        while (decoding > 0 && !reserve(decoding)) { // no cell for every next token: the newest request goes
+            Job newest = running.getLast();
+            if (!newest.prefilling()) decoding--;
+            refuse(newest);
+        }
+        if (running.isEmpty()) return;
+        int reserved = decoding;
         for (Job job : running) { // decoding rows first: one token each
             if (job.prefilling()) continue;
             one[0] = job.nextToken;
@@ -168,7 +186,8 @@ final class Scheduler {
             int rest = job.prompt.length - job.evaluated;
             int n = Math.min(rest, chunk);
             if (rest - n == 1) n--; // never leave a one-token last chunk
-            if (batch.rows() + n > batch.maxRows()) break;
+            if (batch.rows() + n > batch.maxRows() || !reserve(reserved + n)) break;
+            reserved += n;
             boolean last = n == rest;
             job.slot.append(job.prompt, job.evaluated, n);
             int out = batch.add(job.slot.session, job.prompt, job.evaluated, n, last ? Batch.Output.LAST : Batch.Output.NONE);
@@ -177,6 +196,10 @@ final class Scheduler {
                 entryRow[entries] = out;
                 entryJob[entries++] = job;
             }
+        }
+        if (batch.rows() == 0) { // every prompt waits for cells that only the newest request's end would free
+            refuse(running.getLast());
+            return;
         }
         try {
             batch.run(logits);
@@ -206,6 +229,33 @@ final class Scheduler {
         }
         for (Job job : running) used += job.slot.length();
         kvUsed = used;
+    }
+
+    /**
+     * Whether {@code cells} more KV cells fit the budget beside those the slots hold, after dropping cached prefixes
+     * of idle slots (least recently used first) as needed.
+     */
+    private boolean reserve(int cells) {
+        long held = 0;
+        for (Slot s : slots) held += s.length();
+        while (held + cells > budget) {
+            Slot victim = null;
+            for (Slot s : slots) {
+                if (s.job == null && s.length() > 0 && (victim == null || s.lastUsed < victim.lastUsed)) victim = s;
+            }
+            if (victim == null) return false;
+            held -= victim.length();
+            victim.session.rewind(0);
+        }
+        return true;
+    }
+
+    private void refuse(Job job) {
+        job.slot.session.rewind(0);
+        free(job);
+        job.fail(new OverloadedException("the KV cache budget of " + budget + " tokens is full: this request could not "
+                + "go on beside the " + running.size() + " others; retry when fewer run, or start the server with a "
+                + "larger --kv-budget", 1));
     }
 
     private void release(Job job, FinishReason reason) {

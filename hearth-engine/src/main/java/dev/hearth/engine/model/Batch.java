@@ -103,6 +103,7 @@ public final class Batch {
             if (sessions[i] == session) throw new IllegalArgumentException("the session is already in this batch");
         }
         session.checkFits(length);
+        session.cache().ensure(session.position() + length);
         for (int t = 0; t < length; t++) {
             int id = tokens[offset + t];
             if (id < 0 || id >= c.vocabularySize()) {

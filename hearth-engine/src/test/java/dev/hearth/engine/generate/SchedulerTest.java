@@ -18,7 +18,18 @@ class SchedulerTest {
     private static final String MODEL = "models/qwen2-q8_0.gguf";
 
     private static LocalGenerator open(int parallel, int maxQueue, int chunk) throws Exception {
-        return LocalGenerator.open(Fixtures.file(MODEL), new LocalGenerator.Options(256, KvCache.Type.F16, maxQueue, parallel, chunk));
+        return open(parallel, maxQueue, chunk, 0);
+    }
+
+    private static LocalGenerator open(int parallel, int maxQueue, int chunk, int kvBudget) throws Exception {
+        return LocalGenerator.open(Fixtures.file(MODEL), new LocalGenerator.Options(256, KvCache.Type.F16, maxQueue, parallel, chunk, kvBudget));
+    }
+
+    private static Collector submit(Generator g, int[] ids, int max, boolean ignoreEos) {
+        Collector c = new Collector();
+        SamplingParams p = SamplingParams.greedy().toBuilder().ignoreEos(ignoreEos).build();
+        g.submit(new GenerationRequest(new Prompt.Tokens(ids), p, max), c);
+        return c;
     }
 
     private static int[] prompt(int seed, int length) {
@@ -133,6 +144,38 @@ class SchedulerTest {
                 assertEquals(FinishReason.LENGTH, shortOne.await().finishReason());
             }
             assertFalse(longOne.done.isDone(), "the short requests finished while the long one ran");
+        }
+    }
+
+    @Test
+    void aRequestBeyondTheKvBudgetFailsAndTheOthersGoOn() throws Exception {
+        try (LocalGenerator g = open(2, 4, 16, 64)) {
+            assertThrows(IllegalArgumentException.class, () -> submit(g, prompt(9, 70), 4), "a prompt larger than the budget");
+            Collector older = submit(g, prompt(1, 10), 45, true);
+            while (older.tokens.isEmpty()) Thread.onSpinWait();
+            Collector newer = submit(g, prompt(2, 10), 45, true);
+            Exception e = assertThrows(Exception.class, newer::await);
+            assertInstanceOf(OverloadedException.class, e.getCause(), String.valueOf(e.getCause()));
+            assertTrue(e.getCause().getMessage().contains("KV cache budget of 64 tokens"), e.getCause().getMessage());
+            assertEquals(FinishReason.LENGTH, older.await().finishReason());
+            assertEquals(45, older.ids().length);
+        }
+    }
+
+    @Test
+    void cachedPrefixesMakeRoomWithinTheBudget() throws Exception {
+        try (LocalGenerator g = open(2, 4, 16, 48)) {
+            int[] a = prompt(1, 10), b = prompt(2, 10);
+            b[0] = 2; // no common prefix with a: b goes to the other, empty slot
+            Collector first = submit(g, a, 20, true);
+            assertEquals(FinishReason.LENGTH, first.await().finishReason());
+            assertEquals(FinishReason.LENGTH, submit(g, a, 20, true).await().finishReason()); // cached: fits
+            Collector other = submit(g, b, 30, true); // needs cells held by a's cached prefix
+            assertEquals(FinishReason.LENGTH, other.await().finishReason());
+            Collector again = submit(g, a, 20, true);
+            assertEquals(FinishReason.LENGTH, again.await().finishReason());
+            assertEquals(0, again.done.get().cachedPromptTokens(), "a's prefix was dropped to make room for b");
+            assertArrayEquals(first.ids(), again.ids());
         }
     }
 }
