@@ -60,6 +60,12 @@ final class ServeCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}). Env: HEARTH_MAX_QUEUE.")
     int maxQueue;
 
+    @Option(names = "--kv-budget", defaultValue = "0", paramLabel = "TOKENS",
+            description = "KV cache cells all sequences may hold together; 0 = --parallel whole contexts. Cached "
+                    + "prompts make room first; a request that still does not fit fails with 429 (default: ${DEFAULT-VALUE}). "
+                    + "Env: HEARTH_KV_BUDGET.")
+    int kvBudget;
+
     @Option(names = "--api-key", paramLabel = "KEY[,KEY...]",
             description = "Require one of these keys (Authorization: Bearer KEY, or x-api-key: KEY); /health, "
                     + "/v1/models and the docs stay public. Env: HEARTH_API_KEY.")
@@ -135,7 +141,7 @@ final class ServeCommand implements Callable<Integer> {
     static Generator openEngine(Path model, GeneratorFactory.EngineSettings settings) throws IOException {
         WorkerPool.configureShared(settings.threads());
         return LocalGenerator.open(model, new LocalGenerator.Options(settings.contextLength(), KvCache.Type.F16,
-                settings.maxQueue(), settings.parallel(), 0));
+                settings.maxQueue(), settings.parallel(), 0, settings.kvBudget()));
     }
 
     ServerConfig config() throws IOException {
@@ -155,8 +161,9 @@ final class ServeCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--threads, --ctx-size and --parallel must be >= 0");
         }
         if (maxQueue < 1) throw new ParameterException(spec.commandLine(), "--max-queue must be >= 1, got " + maxQueue);
+        if (kvBudget < 0) throw new ParameterException(spec.commandLine(), "--kv-budget must be >= 0, got " + kvBudget);
         return new ServerConfig(keys, origins, bytes(maxBodySize), Math.round(pingSeconds * 1000),
-                new GeneratorFactory.EngineSettings(threads, ctxSize, parallel, maxQueue));
+                new GeneratorFactory.EngineSettings(threads, ctxSize, parallel, maxQueue, kvBudget));
     }
 
     private long bytes(String s) {

@@ -3,6 +3,8 @@ package dev.hearth.engine.model;
 import dev.hearth.engine.model.Architecture.Ffn;
 import dev.hearth.engine.model.Architecture.QueryScaling;
 
+import dev.hearth.engine.tensor.WorkerPool;
+
 import java.util.Arrays;
 
 /**
@@ -158,6 +160,24 @@ public final class Batch {
         }
     }
 
+    // attention's arguments for the current layer, read by the pool's threads (published by forEachRange)
+    private int attnLayer;
+    private float attnScale;
+    private static final WorkerPool.RangeTask<Batch, Object, Object> ATTEND = (b, u, w, from, to) -> b.attend(from, to);
+
+    /** Stores the keys and values of entries {@code from .. to-1} and runs their attention: each its own session's. */
+    private void attend(int from, int to) {
+        int il = attnLayer;
+        int kDim = c.headCountKv() * c.keyLength(), vDim = c.headCountKv() * c.valueLength();
+        int window = c.isSliding(il) ? c.slidingWindow() : 0;
+        for (int i = from; i < to; i++) {
+            Session s = sessions[i];
+            int p0 = s.position(), r0 = first[i];
+            for (int t = 0; t < count[i]; t++) s.cache().store(il, p0 + t, k, (r0 + t) * kDim, v, (r0 + t) * vDim);
+            s.attention().run(s.cache(), il, q, r0, count[i], p0, window, attnScale, c.attnSoftcap(), attn);
+        }
+    }
+
     private void forward(float[] out) {
         int e = c.embeddingLength(), heads = c.headCount(), kvHeads = c.headCountKv();
         int dk = c.keyLength(), dv = c.valueLength();
@@ -201,13 +221,9 @@ public final class Batch {
                 scale(q, n * qDim, c.attentionScale());
                 softmaxScale = 1.0f;
             }
-            int window = c.isSliding(il) ? c.slidingWindow() : 0;
-            for (int i = 0; i < entries; i++) {
-                Session s = sessions[i];
-                int p0 = s.position(), r0 = first[i];
-                for (int t = 0; t < count[i]; t++) s.cache().store(il, p0 + t, k, (r0 + t) * kDim, v, (r0 + t) * vDim);
-                s.attention().run(s.cache(), il, q, r0, count[i], p0, window, softmaxScale, c.attnSoftcap(), attn);
-            }
+            attnLayer = il;
+            attnScale = softmaxScale;
+            WorkerPool.shared().forEachRange(entries, 1, this, null, null, ATTEND);
 
             if (layer.attnSubNorm() != null) layer.attnSubNorm().apply(attn, 0, attn, 0, n, aDim);
             actAttn.set(attn, 0, n);
