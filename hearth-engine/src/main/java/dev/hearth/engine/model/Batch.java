@@ -314,11 +314,17 @@ public final class Batch {
     }
 
     private static float activate(Architecture.Activation act, float x) {
-        return act == Architecture.Activation.SILU ? Exp.silu(x) : Gelu.apply(x);
+        return switch (act) {
+            case SILU -> Exp.silu(x);
+            case GELU -> Gelu.apply(x);
+            case RELU_SQR -> x > 0 ? x * x : 0;
+        };
     }
 
     private static void activate(Architecture.Activation act, float[] a, int n) {
-        if (act == Architecture.Activation.GELU) {
+        if (act == Architecture.Activation.RELU_SQR) {
+            for (int i = 0; i < n; i++) a[i] = a[i] > 0 ? a[i] * a[i] : 0;
+        } else if (act == Architecture.Activation.GELU) {
             Gelu.apply(a, 0, n);
         } else {
             for (int i = 0; i < n; i++) a[i] = Exp.silu(a[i]);
