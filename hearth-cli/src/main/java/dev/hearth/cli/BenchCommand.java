@@ -9,6 +9,7 @@ import dev.hearth.engine.gguf.GgufTensor;
 import dev.hearth.engine.model.KvCache;
 import dev.hearth.engine.model.Model;
 import dev.hearth.engine.model.Session;
+import dev.hearth.engine.tensor.WorkerPool;
 import dev.hearth.engine.tensor.GgmlType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -54,6 +55,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "Measured runs of each test (default ${DEFAULT-VALUE}).")
     int repetitions;
 
+    @Option(names = {"-t", "--threads"}, paramLabel = "N", defaultValue = "0",
+            description = "Threads for the matrix products (default: one per available processor).")
+    int threads;
+
     @Option(names = "--kv-type", paramLabel = "TYPE", defaultValue = "F16",
             description = "KV cache element type: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}, as llama-bench).")
     KvCache.Type kvType;
@@ -82,6 +87,9 @@ final class BenchCommand implements Callable<Integer> {
         if (promptTokens < 0 || genTokens < 0) throw usage("-p and -n must be >= 0");
         if (promptTokens == 0 && genTokens == 0) throw usage("nothing to measure: -p and -n are both 0");
         if (repetitions < 1) throw usage("-r must be >= 1, got " + repetitions);
+        if (threads < 0) throw usage("-t must be >= 0 (0 = one per processor), got " + threads);
+        WorkerPool.configureShared(threads);
+        int nThreads = WorkerPool.shared().threads();
         PrintWriter out = spec.commandLine().getOut();
         try (GgufFile file = GgufFile.open(model)) {
             Model m;
@@ -102,7 +110,7 @@ final class BenchCommand implements Callable<Integer> {
                 for (int i = 0; i < genTokens; i++) session.forward(tokens[i]);
             }));
             String type = m.config().architecture().name().toLowerCase(Locale.ROOT) + " " + fileType(file);
-            out.print(json ? json(file, type, session.maxBatch(), results) : table(file, type, results));
+            out.print(json ? json(file, type, session.maxBatch(), nThreads, results) : table(file, type, nThreads, results));
             out.flush();
         }
         return 0;
@@ -178,20 +186,20 @@ final class BenchCommand implements Callable<Integer> {
         return Math.sqrt(s / (v.length - 1));
     }
 
-    private static String table(GgufFile f, String type, List<Result> results) {
+    private static String table(GgufFile f, String type, int threads, List<Result> results) {
         StringBuilder sb = new StringBuilder();
-        String row = "| %-30s | %10s | %10s | %13s | %20s |\n";
-        sb.append(String.format(Locale.ROOT, row, "model", "size", "params", "test", "t/s"));
-        sb.append("| ------------------------------ | ---------: | ---------: | ------------: | -------------------: |\n");
+        String row = "| %-30s | %10s | %10s | %7s | %13s | %20s |\n";
+        sb.append(String.format(Locale.ROOT, row, "model", "size", "params", "threads", "test", "t/s"));
+        sb.append("| ------------------------------ | ---------: | ---------: | ------: | ------------: | -------------------: |\n");
         for (Result r : results) {
             double[] ts = r.tokensPerSecond();
             sb.append(String.format(Locale.ROOT, row, type, Human.bytes(f.tensorBytes()), Human.count(f.parameterCount()),
-                    r.name(), String.format(Locale.ROOT, "%.2f ± %.2f", mean(ts), stddev(ts))));
+                    threads, r.name(), String.format(Locale.ROOT, "%.2f ± %.2f", mean(ts), stddev(ts))));
         }
         return sb.toString();
     }
 
-    private String json(GgufFile f, String type, int batch, List<Result> results) throws Exception {
+    private String json(GgufFile f, String type, int batch, int threads, List<Result> results) throws Exception {
         ArrayNode array = JSON.createArrayNode();
         for (Result r : results) {
             double[] ts = r.tokensPerSecond();
@@ -203,6 +211,7 @@ final class BenchCommand implements Callable<Integer> {
             o.put("model_size", f.tensorBytes());
             o.put("model_n_params", f.parameterCount());
             o.put("n_batch", batch);
+            o.put("n_threads", threads);
             o.put("type_k", kvType.name().toLowerCase(Locale.ROOT));
             o.put("type_v", kvType.name().toLowerCase(Locale.ROOT));
             o.put("n_prompt", r.prompt());

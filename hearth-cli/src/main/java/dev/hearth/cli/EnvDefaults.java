@@ -24,6 +24,8 @@ final class EnvDefaults implements IDefaultValueProvider {
             Map.entry("--threads", List.of("HEARTH_THREADS", "NUM_THREADS")),
             Map.entry("--ctx-size", List.of("HEARTH_CTX_SIZE", "N_CTX")),
             Map.entry("--parallel", List.of("HEARTH_PARALLEL")),
+            Map.entry("--max-queue", List.of("HEARTH_MAX_QUEUE")),
+            Map.entry("--kv-budget", List.of("HEARTH_KV_BUDGET")),
             Map.entry("--api-key", List.of("HEARTH_API_KEY")),
             Map.entry("--api-key-file", List.of("HEARTH_API_KEY_FILE")),
             Map.entry("--cors-origins", List.of("HEARTH_CORS_ORIGINS")),

@@ -2,6 +2,7 @@ package dev.hearth.cli;
 
 import dev.hearth.engine.generate.LocalGenerator;
 import dev.hearth.engine.model.KvCache;
+import dev.hearth.engine.tensor.WorkerPool;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -21,11 +22,17 @@ final class ModelOptions {
             description = "KV cache element type: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}, as llama.cpp).")
     KvCache.Type kvType;
 
-    /** One request runs at a time from the terminal; a queue of one is enough. */
+    @Option(names = {"-t", "--threads"}, paramLabel = "N", defaultValue = "0",
+            description = "Threads for the matrix products (default: one per available processor).")
+    int threads;
+
+    /** One request runs at a time from the terminal: one sequence, a queue of one. */
     LocalGenerator open() throws IOException {
         if (contextLength < 0) throw new CommandError("--ctx-size must be >= 0 (0 = the model's), got " + contextLength);
+        if (threads < 0) throw new CommandError("--threads must be >= 0 (0 = one per processor), got " + threads);
+        WorkerPool.configureShared(threads);
         try {
-            return LocalGenerator.open(model, new LocalGenerator.Options(contextLength, kvType, 1));
+            return LocalGenerator.open(model, new LocalGenerator.Options(contextLength, kvType, 1, 1, 0, 0));
         } catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException e) {
             throw cannotLoad(model, e);
         }

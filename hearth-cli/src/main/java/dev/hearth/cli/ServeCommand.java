@@ -3,6 +3,7 @@ package dev.hearth.cli;
 import dev.hearth.engine.generate.Generator;
 import dev.hearth.engine.generate.LocalGenerator;
 import dev.hearth.engine.model.KvCache;
+import dev.hearth.engine.tensor.WorkerPool;
 import dev.hearth.server.GeneratorFactory;
 import dev.hearth.server.HearthServer;
 import dev.hearth.server.ReasoningFormat;
@@ -64,6 +65,17 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = {"-np", "--parallel"}, defaultValue = "0",
             description = "Sequences generated at once, 0 for the engine's choice (default: ${DEFAULT-VALUE}). Env: HEARTH_PARALLEL.")
     int parallel;
+
+    @Option(names = "--max-queue", defaultValue = "64", paramLabel = "N",
+            description = "Requests that may wait for a free sequence; more are refused with 429 and Retry-After "
+                    + "(default: ${DEFAULT-VALUE}). Env: HEARTH_MAX_QUEUE.")
+    int maxQueue;
+
+    @Option(names = "--kv-budget", defaultValue = "0", paramLabel = "TOKENS",
+            description = "KV cache cells all sequences may hold together; 0 = --parallel whole contexts. Cached "
+                    + "prompts make room first; a request that still does not fit fails with 429 (default: ${DEFAULT-VALUE}). "
+                    + "Env: HEARTH_KV_BUDGET.")
+    int kvBudget;
 
     @Option(names = "--api-key", paramLabel = "KEY[,KEY...]",
             description = "Require one of these keys (Authorization: Bearer KEY, or x-api-key: KEY); /health, "
@@ -146,15 +158,11 @@ final class ServeCommand implements Callable<Integer> {
         return 0;
     }
 
-    /**
-     * The local engine: one sequence at a time for now (batching many is the scheduler's job), on the engine's
-     * own thread pool. Flags it cannot honour yet are said out loud, not silently dropped.
-     */
+    /** The local engine: {@code parallel} sequences batched into shared passes, on one pool of {@code threads}. */
     static Generator openEngine(Path model, GeneratorFactory.EngineSettings settings) throws IOException {
-        if (settings.threads() > 0 || settings.parallel() > 1) {
-            System.err.println("hearth: --threads and --parallel are not used yet: this build generates one sequence at a time");
-        }
-        return LocalGenerator.open(model, new LocalGenerator.Options(settings.contextLength(), KvCache.Type.F16, 64));
+        WorkerPool.configureShared(settings.threads());
+        return LocalGenerator.open(model, new LocalGenerator.Options(settings.contextLength(), KvCache.Type.F16,
+                settings.maxQueue(), settings.parallel(), 0, settings.kvBudget()));
     }
 
     ServerConfig config() throws IOException {
@@ -173,6 +181,8 @@ final class ServeCommand implements Callable<Integer> {
         if (threads < 0 || ctxSize < 0 || parallel < 0) {
             throw new ParameterException(spec.commandLine(), "--threads, --ctx-size and --parallel must be >= 0");
         }
+        if (maxQueue < 1) throw new ParameterException(spec.commandLine(), "--max-queue must be >= 1, got " + maxQueue);
+        if (kvBudget < 0) throw new ParameterException(spec.commandLine(), "--kv-budget must be >= 0, got " + kvBudget);
         ReasoningFormat reasoning;
         try {
             reasoning = ReasoningFormat.parse(reasoningFormat);
@@ -180,7 +190,7 @@ final class ServeCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--reasoning-format must be none or deepseek, got '" + reasoningFormat + "'");
         }
         return new ServerConfig(keys, origins, bytes(maxBodySize), Math.round(pingSeconds * 1000),
-                new GeneratorFactory.EngineSettings(threads, ctxSize, parallel), reasoning);
+                new GeneratorFactory.EngineSettings(threads, ctxSize, parallel, maxQueue, kvBudget), reasoning);
     }
 
     private long bytes(String s) {

@@ -47,9 +47,9 @@ class BenchCommandTest {
         assertEquals(0, r.exit(), r.err());
         List<String> lines = r.out().lines().toList();
         assertEquals(4, lines.size(), r.out());
-        assertTrue(Pattern.matches("\\| model +\\| +size \\| +params \\| +test \\| +t/s \\|", lines.get(0)), lines.get(0));
+        assertTrue(Pattern.matches("\\| model +\\| +size \\| +params \\| threads \\| +test \\| +t/s \\|", lines.get(0)), lines.get(0));
         assertTrue(Pattern.matches("\\|( -+:? \\|)+", lines.get(1)), lines.get(1));
-        Pattern row = Pattern.compile("\\| qwen2 Q4_K - Medium +\\| +[0-9.]+ [KMG]iB \\| +[0-9.]+ [KMB]? ?\\| +(pp8|tg2) \\| +[0-9.]+ ± [0-9.]+ \\|");
+        Pattern row = Pattern.compile("\\| qwen2 Q4_K - Medium +\\| +[0-9.]+ [KMG]iB \\| +[0-9.]+ [KMB]? ?\\| +[0-9]+ \\| +(pp8|tg2) \\| +[0-9.]+ ± [0-9.]+ \\|");
         assertTrue(row.matcher(lines.get(2)).matches() && lines.get(2).contains(" pp8 "), lines.get(2));
         assertTrue(row.matcher(lines.get(3)).matches() && lines.get(3).contains(" tg2 "), lines.get(3));
         for (String l : lines) assertEquals(lines.get(0).length(), l.length(), "aligned columns");

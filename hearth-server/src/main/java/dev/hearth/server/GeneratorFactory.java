@@ -15,8 +15,12 @@ public interface GeneratorFactory {
     Generator open(Path model, EngineSettings settings) throws IOException;
 
     /** Engine knobs from the command line; 0 means the engine's default. */
-    record EngineSettings(int threads, int contextLength, int parallel) {
-        public static final EngineSettings DEFAULTS = new EngineSettings(0, 0, 0);
+    record EngineSettings(int threads, int contextLength, int parallel, int maxQueue, int kvBudget) {
+        public static final EngineSettings DEFAULTS = new EngineSettings(0, 0, 0, 64, 0);
+
+        public EngineSettings(int threads, int contextLength, int parallel) {
+            this(threads, contextLength, parallel, 64, 0);
+        }
     }
 
     GeneratorFactory UNAVAILABLE = (model, settings) -> {

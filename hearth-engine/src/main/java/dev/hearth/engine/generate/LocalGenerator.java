@@ -4,17 +4,11 @@ import dev.hearth.engine.gguf.GgufArray;
 import dev.hearth.engine.gguf.GgufFile;
 import dev.hearth.engine.model.KvCache;
 import dev.hearth.engine.model.Model;
-import dev.hearth.engine.model.Session;
 import dev.hearth.engine.sampling.Sampler;
-import dev.hearth.engine.sampling.SamplingParams;
-import dev.hearth.engine.sampling.StopStrings;
-import dev.hearth.engine.sampling.TokenLogprobs;
-import dev.hearth.engine.tokenizer.StreamDecoder;
 import dev.hearth.engine.tokenizer.Tokenizer;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,20 +16,32 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 
 /**
- * A {@link Generator} over one model file: one engine thread takes requests first come, first served, and runs
- * each to the end on one {@link Session}. Consecutive requests reuse the KV entries of their longest common
- * token prefix (a chat's earlier turns, a shared system prompt). Batching several sequences into one forward
- * pass is the scheduler's job (a later step); this is the single-sequence engine it will build on.
+ * A {@link Generator} over one model file: requests wait in a bounded first-come-first-served queue, and one engine
+ * thread runs up to {@code parallel} of them at once in shared forward passes ({@link Scheduler}: continuous
+ * batching, chunked prompts, prompt caching across slots).
  */
 public final class LocalGenerator implements Generator {
     /** Context length when neither the caller nor a small model sets one: memory for the KV cache is allocated up front. */
     public static final int DEFAULT_CONTEXT = 4096;
 
+    /** Prompt tokens evaluated per sequence and step when not set. */
+    public static final int DEFAULT_CHUNK = 256;
+
     /**
      * @param contextLength positions a sequence may use; 0 = the model's trained length, capped at {@link #DEFAULT_CONTEXT}
-     * @param maxQueue      requests that may wait while one runs; more are refused with {@link OverloadedException}
+     * @param maxQueue      requests that may wait while others run; more are refused with {@link OverloadedException}
+     * @param parallel      sequences run at once (each with a KV cache of {@code contextLength}); 0 = chosen from
+     *                      the memory available, at most 4
+     * @param chunk         prompt tokens a sequence evaluates per step; 0 = {@link #DEFAULT_CHUNK}
+     * @param kvBudget      KV cache cells (tokens) all sequences together may hold; 0 = {@code parallel} whole
+     *                      contexts. Cached prefixes of finished requests are dropped (least recently used first)
+     *                      to make room; a request that still does not fit gets an error
      */
-    public record Options(int contextLength, KvCache.Type kvType, int maxQueue) {
+    public record Options(int contextLength, KvCache.Type kvType, int maxQueue, int parallel, int chunk, int kvBudget) {
+        public Options(int contextLength, KvCache.Type kvType, int maxQueue) {
+            this(contextLength, kvType, maxQueue, 0, 0, 0);
+        }
+
         public static Options defaults() {
             return new Options(0, KvCache.Type.F16, 64);
         }
@@ -46,15 +52,10 @@ public final class LocalGenerator implements Generator {
     private final Tokenizer tokenizer;
     private final PromptEncoder prompts;
     private final ModelInfo info;
-    private final Session session;
+    private final Scheduler scheduler;
     private final BlockingQueue<Job> queue;
     private final Thread worker;
     private volatile boolean closed;
-    // The tokens whose keys and values the session holds (engine thread only).
-    private final int[] cached;
-    private volatile int cachedLength; // volatile (one writer): read by stats()
-    private volatile boolean running;
-    private volatile long decodes;
 
     private LocalGenerator(GgufFile file, Options options) {
         this.file = file;
@@ -63,13 +64,15 @@ public final class LocalGenerator implements Generator {
         this.prompts = PromptEncoder.forModel(file, tokenizer);
         int trained = model.config().contextLength();
         int ctx = options.contextLength() > 0 ? options.contextLength() : Math.min(trained, DEFAULT_CONTEXT);
-        this.session = model.newSession(ctx, options.kvType());
-        this.cached = new int[session.contextLength()];
-        this.info = new ModelInfo(stem(file.path()), file.path().toString(), model.config().architecture().name(),
-                file.parameterCount(), file.fileSize(), session.contextLength(), trained, tokenizer.vocabSize(),
-                prompts.template().source(), scalarMetadata(file));
+        int parallel = options.parallel() > 0 ? options.parallel() : defaultParallel(model, ctx, options.kvType());
+        int chunk = options.chunk() > 0 ? options.chunk() : DEFAULT_CHUNK;
         this.queue = new ArrayBlockingQueue<>(Math.max(1, options.maxQueue()));
-        this.worker = Thread.ofPlatform().name("hearth-engine").daemon().start(this::loop);
+        int budget = options.kvBudget() > 0 ? options.kvBudget() : Integer.MAX_VALUE;
+        this.scheduler = new Scheduler(model, tokenizer, queue, parallel, ctx, options.kvType(), chunk, budget);
+        this.info = new ModelInfo(stem(file.path()), file.path().toString(), model.config().architecture().name(),
+                file.parameterCount(), file.fileSize(), scheduler.contextLength(), trained, tokenizer.vocabSize(),
+                prompts.template().source(), scalarMetadata(file));
+        this.worker = Thread.ofPlatform().name("hearth-engine").daemon().start(scheduler::loop);
     }
 
     /** Opens, validates and loads a model file (an mmap: weights are read as they are first used). */
@@ -102,7 +105,7 @@ public final class LocalGenerator implements Generator {
                 throw new IllegalArgumentException("prompt token id " + id + " is outside the vocabulary (0.." + (tokenizer.vocabSize() - 1) + ")");
             }
         }
-        int ctx = session.contextLength();
+        int ctx = Math.min(scheduler.contextLength(), scheduler.kvBudget());
         if (ids.length >= ctx) {
             throw new ContextOverflowException(ids.length, ctx);
         }
@@ -110,7 +113,8 @@ public final class LocalGenerator implements Generator {
         Sampler sampler = new Sampler(request.sampling(), tokenizer.vocabSize(), ctx, tokenizer::isEog);
         Job job = new Job(request, ids, sampler, listener);
         if (!queue.offer(job)) {
-            throw new OverloadedException("the server is busy: " + queue.size() + " requests are already waiting", 1);
+            throw new OverloadedException("the server is busy: " + scheduler.active() + " requests are running and "
+                    + queue.size() + " are waiting; retry shortly", 1);
         }
         return job;
     }
@@ -133,13 +137,44 @@ public final class LocalGenerator implements Generator {
 
     @Override
     public EngineStats stats() {
-        long n = decodes;
-        return new EngineStats(queue.size(), running ? 1 : 0, cachedLength, session.contextLength(), n, n == 0 ? 0 : 1);
+        long steps = scheduler.steps();
+        long cells = Math.min((long) scheduler.slotCount() * scheduler.contextLength(), scheduler.kvBudget());
+        return new EngineStats(queue.size(), scheduler.active(), scheduler.kvHeld(), cells, steps,
+                steps == 0 ? 0 : (double) scheduler.sequenceSteps() / steps);
     }
 
     /** Requests waiting to start. */
     public int queued() {
         return queue.size();
+    }
+
+    /** Requests being processed. */
+    public int active() {
+        return scheduler.active();
+    }
+
+    /** Forward passes run so far: each advances every running request by a token or a prompt chunk. */
+    public long steps() {
+        return scheduler.steps();
+    }
+
+    /** Sequences that can run at once. */
+    public int parallel() {
+        return scheduler.slotCount();
+    }
+
+    /**
+     * As many sequences as a quarter of the free heap holds KV caches for (their arrays live on the heap), between
+     * 1 and 4 (llama.cpp's server default).
+     */
+    private static int defaultParallel(Model model, int ctx, KvCache.Type type) {
+        var c = model.config();
+        long perToken = (long) c.layerCount() * c.headCountKv() * (c.keyLength() + c.valueLength())
+                * (type == KvCache.Type.F32 ? 4 : 2);
+        Runtime rt = Runtime.getRuntime();
+        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        long fits = free / 4 / Math.max(1, perToken * ctx);
+        return (int) Math.max(1, Math.min(4, fits));
     }
 
     @Override
@@ -151,106 +186,8 @@ public final class LocalGenerator implements Generator {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        for (Job j; (j = queue.poll()) != null; ) j.listener.onError(new IllegalStateException("the model was unloaded"));
+        for (Job j; (j = queue.poll()) != null; ) j.fail(new IllegalStateException("the model was unloaded"));
         file.close();
-    }
-
-    private void loop() {
-        while (!closed) {
-            Job job;
-            try {
-                job = queue.take();
-            } catch (InterruptedException e) {
-                return;
-            }
-            running = true;
-            try {
-                run(job);
-            } catch (Throwable t) {
-                cachedLength = 0; // the session may hold a half-written step
-                job.done = true;
-                job.listener.onError(t);
-            } finally {
-                running = false;
-            }
-        }
-    }
-
-    private void run(Job job) {
-        long start = System.nanoTime();
-        long queueNanos = start - job.submitted;
-        int[] ids = job.ids;
-        if (job.cancelled) {
-            finish(job, FinishReason.CANCELLED, null, ids.length, 0, 0, queueNanos, 0, 0);
-            return;
-        }
-        // Reuse the longest common prefix; at least the last prompt token is evaluated again, for its logits.
-        int common = 0;
-        while (common < cachedLength && common < ids.length - 1 && cached[common] == ids[common]) common++;
-        session.rewind(common);
-        System.arraycopy(ids, 0, cached, 0, ids.length);
-        cachedLength = ids.length; // if forward fails, loop() forgets the cache
-        float[] logits = session.forward(ids, common, ids.length - common);
-        decodes++;
-        long promptDone = System.nanoTime();
-
-        Sampler sampler = job.sampler;
-        SamplingParams params = job.request.sampling();
-        sampler.accept(ids, Math.max(0, ids.length - 1024), ids.length); // the prompt tail feeds the penalties
-        StreamDecoder decoder = tokenizer.newDecoder(false, job.request.specialTokenText());
-        StopStrings stops = new StopStrings(params.stop());
-        int max = job.request.maxTokens() < 0 ? Integer.MAX_VALUE : job.request.maxTokens();
-        int n = 0;
-        FinishReason reason = null;
-        if (max == 0) reason = FinishReason.LENGTH;
-        while (reason == null) {
-            if (job.cancelled) {
-                reason = FinishReason.CANCELLED;
-                break;
-            }
-            int token = sampler.sample(logits);
-            TokenEvent.Candidate chosen = null;
-            List<TokenEvent.Candidate> top = null;
-            if (params.wantsLogprobs()) {
-                TokenLogprobs lp = sampler.logprobs();
-                chosen = new TokenEvent.Candidate(token, tokenizer.piece(token, true), lp.chosenLogprob());
-                top = new ArrayList<>(lp.count());
-                for (int i = 0; i < lp.count(); i++) {
-                    top.add(new TokenEvent.Candidate(lp.token(i), tokenizer.piece(lp.token(i), true), lp.logprob(i)));
-                }
-            }
-            sampler.accept(token);
-            n++;
-            String text;
-            if (sampler.isEndOfGeneration(token)) {
-                reason = tokenizer.isEog(token) ? FinishReason.END_OF_GENERATION : FinishReason.STOP;
-                text = stops.push(decoder.finish());
-                if (!stops.stopped()) text += stops.flush();
-            } else {
-                text = stops.push(decoder.next(token));
-                if (stops.stopped()) {
-                    reason = FinishReason.STOP;
-                } else if (n == max || ids.length + n >= session.contextLength()) {
-                    reason = n == max ? FinishReason.LENGTH : FinishReason.CONTEXT_FULL;
-                    text += stops.push(decoder.finish());
-                    if (!stops.stopped()) text += stops.flush();
-                }
-            }
-            job.listener.onToken(new TokenEvent(token, text, chosen, top));
-            if (reason == null) {
-                logits = session.forward(token);
-                decodes++;
-                cached[cachedLength++] = token;
-            }
-        }
-        long end = System.nanoTime();
-        finish(job, reason, stops.matchedStop(), ids.length, common, n, queueNanos, promptDone - start, end - promptDone);
-    }
-
-    private static void finish(Job job, FinishReason reason, String stop, int prompt, int cachedTokens, int generated,
-                               long queueNanos, long promptNanos, long genNanos) {
-        job.done = true;
-        job.listener.onDone(new Completion(reason, stop, prompt, cachedTokens, generated, queueNanos, promptNanos, genNanos));
     }
 
     private static String stem(Path p) {
@@ -266,32 +203,5 @@ public final class LocalGenerator implements Generator {
             m.put(e.getKey(), e.getValue());
         }
         return Map.copyOf(m);
-    }
-
-    private static final class Job implements Generation {
-        final GenerationRequest request;
-        final int[] ids;
-        final Sampler sampler;
-        final GenerationListener listener;
-        final long submitted = System.nanoTime();
-        volatile boolean cancelled;
-        volatile boolean done;
-
-        Job(GenerationRequest request, int[] ids, Sampler sampler, GenerationListener listener) {
-            this.request = request;
-            this.ids = ids;
-            this.sampler = sampler;
-            this.listener = listener;
-        }
-
-        @Override
-        public void cancel() {
-            cancelled = true;
-        }
-
-        @Override
-        public boolean isDone() {
-            return done;
-        }
     }
 }

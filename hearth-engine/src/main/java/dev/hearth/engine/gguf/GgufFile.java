@@ -152,7 +152,7 @@ public final class GgufFile implements AutoCloseable {
                 throw r.fail("tensor '" + name + "' has data offset " + Long.toUnsignedString(offset)
                         + " that is not aligned to " + alignment);
             }
-            infos.add(new Info(name, type, shape, offset, type.byteSize(elements)));
+            infos.add(new Info(name, type, shape, offset, type.tensorBytes(elements)));
         }
         long dataOffset = alignUp(r.pos, alignment);
 

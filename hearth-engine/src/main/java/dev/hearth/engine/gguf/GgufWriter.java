@@ -29,7 +29,7 @@ public final class GgufWriter {
         long byteSize() {
             long n = 1;
             for (long d : shape) n *= d;
-            return type.byteSize(n);
+            return type.tensorBytes(n);
         }
     }
 
@@ -70,9 +70,9 @@ public final class GgufWriter {
     public GgufWriter addTensor(String name, GgmlType type, long[] shape, MemorySegment data) {
         long n = 1;
         for (long d : shape) n *= d;
-        if (data.byteSize() != type.byteSize(n)) {
+        if (data.byteSize() != type.tensorBytes(n)) {
             throw new IllegalArgumentException("tensor '" + name + "': " + data.byteSize() + " bytes given, "
-                    + type.byteSize(n) + " needed for " + n + " values of " + type);
+                    + type.tensorBytes(n) + " needed for " + n + " values of " + type);
         }
         tensors.add(new TensorEntry(name, type, shape.clone(), data));
         return this;

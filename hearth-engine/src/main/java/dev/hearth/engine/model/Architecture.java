@@ -31,7 +31,9 @@ public record Architecture(String name, Norm norm, Activation activation, Ffn ff
     public enum Activation {
         SILU,
         /** ggml's tanh approximation, looked up in an fp16 table like ggml's CPU backend ({@link Gelu}) */
-        GELU
+        GELU,
+        /** {@code max(0, x)²} (BitNet b1.58 2B-4T) */
+        RELU_SQR
     }
 
     public enum Ffn {
@@ -67,7 +69,7 @@ public record Architecture(String name, Norm norm, Activation activation, Ffn ff
     }
 
     static final List<String> SUPPORTED = List.of(
-            "llama", "qwen2", "qwen3", "phi2", "phi3", "gemma", "gemma2", "gemma3", "gptneox", "stablelm", "bitnet");
+            "llama", "qwen2", "qwen3", "phi2", "phi3", "gemma", "gemma2", "gemma3", "gptneox", "stablelm", "bitnet", "bitnet-b1.58");
 
     /** The family named by {@code general.architecture}, or an error naming it when Hearth cannot run it. */
     public static Architecture of(String name) {
@@ -85,6 +87,8 @@ public record Architecture(String name, Norm norm, Activation activation, Ffn ff
             case "gptneox" -> new Architecture(name, ln, gelu, Ffn.PLAIN, neox, Residual.PARALLEL, false, soft, false);
             case "stablelm" -> new Architecture(name, ln, silu, Ffn.GATED, neox, seq, false, soft, false);
             case "bitnet" -> new Architecture(name, rms, silu, Ffn.GATED, neox, seq, false, soft, true);
+            // Microsoft's BitNet b1.58 2B-4T (bitnet.cpp's build_bitnet_158): squared ReLU, I2_S weights
+            case "bitnet-b1.58" -> new Architecture(name, rms, Activation.RELU_SQR, Ffn.GATED, neox, seq, false, soft, false);
             default -> throw new UnsupportedOperationException("model architecture '" + name
                     + "' is not supported by Hearth; supported: " + String.join(", ", SUPPORTED));
         };

@@ -46,14 +46,14 @@ final class Attention {
     }
 
     /**
-     * For each of {@code batch} queries at positions {@code p0, p0+1, ...} (row t of {@code q}, heads side by side),
+     * For each of {@code batch} queries at positions {@code p0, p0+1, ...} (row {@code row0+t} of {@code q}, heads side by side),
      * attends to cache positions {@code 0 .. p0+t} of {@code layer}, or only the last {@code window} of them when
-     * {@code window > 0}, and writes the heads' outputs side by side to row t of {@code out}.
+     * {@code window > 0}, and writes the heads' outputs side by side to row {@code row0+t} of {@code out}.
      *
      * @param scale   multiplier of the scores inside the softmax
      * @param softcap {@code c·tanh(s/c)} applied to raw scores when positive
      */
-    void run(KvCache cache, int layer, float[] q, int batch, int p0, int window, float scale, float softcap, float[] out) {
+    void run(KvCache cache, int layer, float[] q, int row0, int batch, int p0, int window, float scale, float softcap, float[] out) {
         int group = heads / kvHeads;
         int qWidth = heads * keyLength, outWidth = heads * valueLength;
         boolean f16 = cache.type == KvCache.Type.F16;
@@ -67,7 +67,7 @@ final class Attention {
             int first = window > 0 ? Math.max(0, pos - window + 1) : 0; // masked when pos - j >= window
             for (int h = 0; h < heads; h++) {
                 int kvh = h / group;
-                int qo = t * qWidth + h * keyLength;
+                int qo = (row0 + t) * qWidth + h * keyLength;
                 for (int i = 0; i < keyLength; i++) query[i] = f16 ? round16(q[qo + i]) : q[qo + i];
 
                 float max = Float.NEGATIVE_INFINITY;
@@ -88,7 +88,7 @@ final class Attention {
                 }
                 softmax(first, pos, nKv, max, f16);
 
-                int oo = t * outWidth + h * valueLength, vo = kvh * valueLength;
+                int oo = (row0 + t) * outWidth + h * valueLength, vo = kvh * valueLength;
                 if (tinyV) {
                     weightedSumTiny(cache, layer, vo, first, pos, out, oo);
                 } else {

@@ -172,7 +172,12 @@ public final class Model {
             shape(w, cols, rows);
             float[] bias = vector(name + ".bias", rows);
             float[] scale = vector(name + ".scale", 1);
-            return new Linear(Matrix.of(w), bias, scale != null ? scale[0] : 1.0f);
+            float s = scale != null ? scale[0] : 1.0f;
+            if (w.type() == GgmlType.I2_S) { // the tensor's scale is the float at the start of its 32-byte tail
+                s *= w.data().get(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN),
+                        w.data().byteSize() - 32);
+            }
+            return new Linear(Matrix.of(w), bias, s);
         }
 
         Norm norm(String name, int n, boolean required) {

@@ -11,7 +11,7 @@ import java.lang.foreign.MemorySegment;
  */
 public sealed interface BlockFormat
         permits F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q8_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, Q8_K,
-                IQ4_NL, IQ4_XS, TQ1_0, TQ2_0 {
+                IQ4_NL, IQ4_XS, TQ1_0, TQ2_0, I2_S {
 
     GgmlType type();
 
@@ -47,9 +47,10 @@ public sealed interface BlockFormat
             case IQ4_XS -> IQ4_XS.INSTANCE;
             case TQ1_0 -> TQ1_0.INSTANCE;
             case TQ2_0 -> TQ2_0.INSTANCE;
+            case I2_S -> I2_S.INSTANCE;
             default -> throw new UnsupportedOperationException("tensor type " + type + " (ggml id " + type.id
                     + ") is not supported by Hearth; supported: F32 F16 BF16 Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 Q2_K Q3_K Q4_K"
-                    + " Q5_K Q6_K IQ4_NL IQ4_XS TQ1_0 TQ2_0");
+                    + " Q5_K Q6_K IQ4_NL IQ4_XS TQ1_0 TQ2_0 I2_S");
         };
     }
 }

@@ -35,7 +35,9 @@ public enum GgmlType {
     IQ1_M(29, 256, 56),
     BF16(30, 1, 2),
     TQ1_0(34, 256, 54),
-    TQ2_0(35, 256, 66);
+    TQ2_0(35, 256, 66),
+    /** Microsoft's BitNet b1.58 ternary format (bitnet.cpp): see {@link I2_S}. */
+    I2_S(36, 128, 32);
 
     private static final GgmlType[] BY_ID = new GgmlType[64];
 
@@ -64,6 +66,14 @@ public enum GgmlType {
             throw new IllegalArgumentException(n + " values is not a whole number of " + name() + " blocks of " + blockSize);
         }
         return n / blockSize * typeSize;
+    }
+
+    /**
+     * Bytes a whole tensor of {@code n} values takes in a file: {@link #byteSize}, plus for {@link #I2_S} the 32-byte
+     * tail holding the tensor's scale.
+     */
+    public long tensorBytes(long n) {
+        return byteSize(n) + (this == I2_S ? 32 : 0);
     }
 
     public boolean isQuantized() {

@@ -73,6 +73,23 @@ public final class WorkerPool implements AutoCloseable {
         return p;
     }
 
+    /**
+     * Sizes the {@linkplain #shared() shared pool} before its first use (a command line's {@code --threads});
+     * {@code threads <= 0} keeps the default.
+     *
+     * @throws IllegalStateException when the shared pool already runs with another size
+     */
+    public static void configureShared(int threads) {
+        if (threads <= 0) return;
+        synchronized (WorkerPool.class) {
+            if (shared == null) {
+                shared = new WorkerPool(threads);
+            } else if (shared.threads != threads) {
+                throw new IllegalStateException("the thread pool already runs " + shared.threads + " threads");
+            }
+        }
+    }
+
     public int threads() {
         return threads;
     }

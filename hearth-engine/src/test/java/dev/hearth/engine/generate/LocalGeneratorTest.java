@@ -86,7 +86,7 @@ class LocalGeneratorTest {
     void aRepeatedPromptReusesItsKvEntriesAndGivesTheSameTokens() throws Exception {
         Collector first = run(new Prompt.Tokens(promptIds()), SamplingParams.greedy(), 8);
         Collector second = run(new Prompt.Tokens(promptIds()), SamplingParams.greedy(), 8);
-        assertEquals(15, second.await().cachedPromptTokens(), "all but the last prompt token come from the cache");
+        assertEquals(14, second.await().cachedPromptTokens(), "all but the last two prompt tokens come from the cache");
         assertArrayEquals(first.ids(), second.ids());
         assertEquals(first.text(), second.text());
     }
@@ -124,8 +124,11 @@ class LocalGeneratorTest {
         EngineStats s = gen.stats();
         // one pass for the prompt, one per generated token but the last (whose successor is never needed)
         assertEquals(done.generatedTokens(), s.decodes() - before);
-        assertEquals(done.promptTokens() + done.generatedTokens() - 1, s.kvCacheTokens());
-        assertEquals(gen.info().contextLength(), s.kvCacheCells());
+        // this request's cells, beside what other slots keep cached from earlier tests
+        assertTrue(s.kvCacheTokens() >= done.promptTokens() + done.generatedTokens() - 1, "held " + s.kvCacheTokens());
+        assertEquals((long) gen.parallel() * gen.info().contextLength(), s.kvCacheCells());
+        assertTrue(s.kvCacheTokens() <= s.kvCacheCells());
+        assertEquals(1.0, s.busySlotsPerDecode(), 1e-9, "one request at a time here");
         assertEquals((double) s.kvCacheTokens() / s.kvCacheCells(), s.kvCacheUsage());
         assertEquals(0, s.waiting());
         long deadline = System.nanoTime() + 20_000_000_000L;
