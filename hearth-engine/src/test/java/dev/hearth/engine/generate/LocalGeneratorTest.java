@@ -128,7 +128,7 @@ class LocalGeneratorTest {
         assertTrue(s.kvCacheTokens() >= done.promptTokens() + done.generatedTokens() - 1, "held " + s.kvCacheTokens());
         assertEquals((long) gen.parallel() * gen.info().contextLength(), s.kvCacheCells());
         assertTrue(s.kvCacheTokens() <= s.kvCacheCells());
-        assertEquals(1.0, s.busySlotsPerDecode(), 1e-9, "one request at a time here");
+        assertTrue(s.busySlotsPerDecode() >= 1.0, "sequences per pass: " + s.busySlotsPerDecode());
         assertEquals((double) s.kvCacheTokens() / s.kvCacheCells(), s.kvCacheUsage());
         assertEquals(0, s.waiting());
         long deadline = System.nanoTime() + 20_000_000_000L;
