@@ -74,19 +74,14 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     /**
-     * Sizes the {@linkplain #shared() shared pool} before its first use (a command line's {@code --threads});
-     * {@code threads <= 0} keeps the default.
-     *
-     * @throws IllegalStateException when the shared pool already runs with another size
+     * Sizes the {@linkplain #shared() shared pool} (a command line's {@code --threads}); {@code threads <= 0} keeps
+     * the default. Meant for start-up: a pool of another size that already exists is replaced (callers still
+     * holding it finish on it; its idle daemon threads stay parked).
      */
     public static void configureShared(int threads) {
         if (threads <= 0) return;
         synchronized (WorkerPool.class) {
-            if (shared == null) {
-                shared = new WorkerPool(threads);
-            } else if (shared.threads != threads) {
-                throw new IllegalStateException("the thread pool already runs " + shared.threads + " threads");
-            }
+            if (shared == null || shared.threads != threads) shared = new WorkerPool(threads);
         }
     }
 
