@@ -18,6 +18,7 @@ import dev.hearth.server.GenerationRun;
 import dev.hearth.server.HearthServer;
 import dev.hearth.server.Logprobs;
 import dev.hearth.server.ModelCard;
+import dev.hearth.server.ModelRegistry;
 import dev.hearth.server.Routes;
 import dev.hearth.server.SamplingFields;
 import dev.hearth.server.Sink;
@@ -25,10 +26,13 @@ import dev.hearth.server.Streaming;
 import dev.hearth.server.openai.Messages;
 import io.javalin.http.Context;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Ollama's native API: NDJSON streams by default, durations in nanoseconds, errors as {@code {"error": "..."}}.
@@ -39,6 +43,8 @@ public final class OllamaRoutes {
     /** The Ollama API level this emulates (clients compare it against minimum versions). */
     static final String OLLAMA_VERSION = "0.6.0";
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
+
+    private static final Pattern DURATION = Pattern.compile("(-?\\d+(?:\\.\\d+)?)(ms|s|m|h)?");
 
     private final HearthServer server;
 
@@ -70,15 +76,14 @@ public final class OllamaRoutes {
         ctx.json(Map.of("version", OLLAMA_VERSION));
     }
 
-    private String name() {
-        return server.modelId() + ":latest";
+    private static String name(ModelCard c) {
+        return c.id() + ":latest";
     }
 
-    private ObjectNode entry() {
-        ModelCard c = requireCard();
+    private static ObjectNode entry(ModelCard c) {
         ObjectNode m = F.objectNode();
-        m.put("name", name());
-        m.put("model", name());
+        m.put("name", name(c));
+        m.put("model", name(c));
         m.put("modified_at", Instant.ofEpochSecond(c.created()).toString());
         m.put("size", c.meta().fileSize());
         m.put("digest", "");
@@ -86,11 +91,9 @@ public final class OllamaRoutes {
         return m;
     }
 
-    private ModelCard requireCard() {
+    private ModelCard requireCard(String model) {
         if (server.loading()) throw new ApiError(ApiError.Kind.LOADING, "the model is still loading", null, null);
-        ModelCard c = server.card();
-        if (c == null) throw ApiError.notFound("no model is loaded", null);
-        return c;
+        return server.models().resolve(model).card();
     }
 
     private static ObjectNode details(ModelCard c) {
@@ -114,24 +117,26 @@ public final class OllamaRoutes {
     private void tags(Context ctx) throws Exception {
         ObjectNode o = F.objectNode();
         ArrayNode models = o.putArray("models");
-        if (!server.loading() && server.card() != null) models.add(entry());
+        if (!server.loading()) for (ModelRegistry.Model m : server.models().all()) models.add(entry(m.card()));
         respond(ctx, o);
     }
 
     private void ps(Context ctx) throws Exception {
         ObjectNode o = F.objectNode();
         ArrayNode models = o.putArray("models");
-        if (!server.loading() && server.card() != null) {
-            ObjectNode m = entry();
-            m.remove("modified_at");
-            m.put("expires_at", "2318-08-22T00:00:00Z"); // never unloaded: Ollama's far-future stamp for keep_alive -1
-            m.put("size_vram", 0);
-            try {
-                m.put("context_length", server.generator().info().contextLength());
-            } catch (ApiError noEngine) {
-                // metadata-only build: no context length to report
+        if (!server.loading()) {
+            for (ModelRegistry.Model loaded : server.models().loadedModels()) {
+                ObjectNode m = entry(loaded.card());
+                m.remove("modified_at");
+                m.put("expires_at", loaded.expiresAt().toString());
+                m.put("size_vram", 0);
+                try {
+                    m.put("context_length", server.generator(loaded.id()).info().contextLength());
+                } catch (ApiError noEngine) {
+                    // metadata-only build: no context length to report
+                }
+                models.add(m);
             }
-            models.add(m);
         }
         respond(ctx, o);
     }
@@ -141,7 +146,7 @@ public final class OllamaRoutes {
         String model = Fields.string(body, "model", Fields.string(body, "name", null));
         if (model == null) throw ApiError.invalid("model", "model is required");
         checkModel(model);
-        ModelCard c = requireCard();
+        ModelCard c = requireCard(model);
         ObjectNode o = F.objectNode();
         o.put("modelfile", "");
         o.put("parameters", "");
@@ -150,7 +155,7 @@ public final class OllamaRoutes {
         info.put("general.parameter_count", c.meta().nParams());
         String template = "";
         try {
-            ModelInfo mi = server.generator().info();
+            ModelInfo mi = server.generator(model).info();
             template = mi.chatTemplate() == null ? "" : mi.chatTemplate();
             if (mi.metadata() != null) {
                 mi.metadata().forEach((k, v) -> {
@@ -188,7 +193,8 @@ public final class OllamaRoutes {
             throw ApiError.invalid("suffix", "suffix (fill-in-the-middle) is not supported");
         }
         String text = Fields.string(body, "prompt", "");
-        Generator g = server.generator();
+        keepAlive(body, model);
+        Generator g = server.generator(model);
         if (text.isEmpty()) {
             respond(ctx, loaded(model, "load", F.objectNode().put("response", "")));
             return;
@@ -213,7 +219,8 @@ public final class OllamaRoutes {
         checkModel(model);
         unsupported(body);
         JsonNode messages = body.get("messages");
-        Generator g = server.generator();
+        keepAlive(body, model);
+        Generator g = server.generator(model);
         if (messages == null || messages.isNull() || messages.isArray() && messages.isEmpty()) {
             ObjectNode msg = F.objectNode().put("role", "assistant").put("content", "");
             ObjectNode r = F.objectNode();
@@ -228,6 +235,32 @@ public final class OllamaRoutes {
         }
         Prompt prompt = new Prompt.Chat(Messages.read(messages), Messages.tools(body), true, think(body));
         run(ctx, body, model, g, prompt, true);
+    }
+
+    /** Ollama's {@code keep_alive} (absent: the server's --keep-alive): seconds, or a duration like "5m", "1h", "0" (unload after), "-1" (stay). */
+    private void keepAlive(ObjectNode body, String model) {
+        if (server.loading()) return;
+        JsonNode k = body.get("keep_alive");
+        Duration d;
+        if (k == null || k.isNull()) {
+            d = null; // the server's
+        } else if (k.isNumber()) {
+            d = Duration.ofMillis(Math.round(k.asDouble() * 1000));
+        } else if (k.isTextual()) {
+            Matcher m = DURATION.matcher(k.asText().strip());
+            if (!m.matches()) throw ApiError.invalid("keep_alive", "keep_alive must be a duration like \"5m\", \"30s\", \"0\" or \"-1\", got \"" + k.asText() + "\"");
+            double v = Double.parseDouble(m.group(1));
+            String unit = m.group(2) == null ? "s" : m.group(2);
+            d = Duration.ofMillis(Math.round(v * switch (unit) {
+                case "ms" -> 1;
+                case "m" -> 60_000;
+                case "h" -> 3_600_000;
+                default -> 1000;
+            }));
+        } else {
+            throw Fields.wrongType("keep_alive", "a duration string or a number of seconds", k);
+        }
+        server.models().keepAlive(server.models().resolve(model), d);
     }
 
     private static Map<String, Object> think(ObjectNode body) {

@@ -16,6 +16,7 @@ import dev.hearth.server.GenerationRun;
 import dev.hearth.server.HearthServer;
 import dev.hearth.server.Logprobs;
 import dev.hearth.server.ModelCard;
+import dev.hearth.server.ModelRegistry;
 import dev.hearth.server.Routes;
 import dev.hearth.server.Sink;
 import dev.hearth.server.Streaming;
@@ -57,18 +58,17 @@ public final class OpenAiRoutes {
 
     private void models(Context ctx) {
         if (server.loading()) throw new ApiError(ApiError.Kind.LOADING, "the model is still loading", null, "model_loading");
-        ModelCard c = server.card();
-        ctx.json(new ModelList("list", c == null ? List.of() : List.of(c)));
+        ctx.json(new ModelList("list", server.models().all().stream().map(ModelRegistry.Model::card).toList()));
     }
 
     private void model(Context ctx) {
         if (server.loading()) throw new ApiError(ApiError.Kind.LOADING, "the model is still loading", null, "model_loading");
         String id = ctx.pathParam("id");
-        ModelCard c = server.card();
-        if (c == null || !c.id().equalsIgnoreCase(id) && !(c.id() + ".gguf").equalsIgnoreCase(id)) {
+        ModelRegistry.Model m = server.models().find(id);
+        if (m == null || id.toLowerCase().endsWith(":latest")) {
             throw ApiError.notFound("The model '" + id + "' does not exist", "model_not_found");
         }
-        ctx.json(c);
+        ctx.json(m.card());
     }
 
     private void chat(Context ctx) throws Exception {
@@ -77,7 +77,7 @@ public final class OpenAiRoutes {
         server.checkModel(req.model());
         Prompt prompt = new Prompt.Chat(Messages.read(body.get("messages")), Messages.tools(body),
                 Fields.bool(body, "add_generation_prompt", true), Messages.templateKwargs(body));
-        Generator g = server.generator();
+        Generator g = server.generator(req.model());
         GenerationRun run = GenerationRun.start(g, req.requests(prompt), server.metrics());
         Envelope env = new Envelope("chatcmpl-" + randomId(), modelName(req));
         if (req.stream()) {
@@ -100,7 +100,7 @@ public final class OpenAiRoutes {
         if (prompts.size() > 1 && req.stream()) {
             throw ApiError.invalid("prompt", "streaming supports one prompt per request, got " + prompts.size());
         }
-        Generator g = server.generator();
+        Generator g = server.generator(req.model());
         List<GenerationRequest> all = new ArrayList<>();
         for (Prompt p : prompts) all.addAll(req.requests(p));
         GenerationRun run = GenerationRun.start(g, all, server.metrics());
