@@ -102,6 +102,13 @@ public final class ModelRegistry implements AutoCloseable {
             return card.id();
         }
 
+        /** What the engine said about the model when it was last opened; null before that or without an engine. */
+        public ModelInfo info() {
+            synchronized (ModelRegistry.this) {
+                return info;
+            }
+        }
+
         public long sizeBytes() {
             return card.meta().fileSize();
         }

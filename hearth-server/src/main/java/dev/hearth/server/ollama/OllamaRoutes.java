@@ -130,11 +130,8 @@ public final class OllamaRoutes {
                 m.remove("modified_at");
                 m.put("expires_at", loaded.expiresAt().toString());
                 m.put("size_vram", 0);
-                try {
-                    m.put("context_length", server.generator(loaded.id()).info().contextLength());
-                } catch (ApiError noEngine) {
-                    // metadata-only build: no context length to report
-                }
+                ModelInfo info = loaded.info(); // null in a metadata-only build
+                if (info != null) m.put("context_length", info.contextLength());
                 models.add(m);
             }
         }
