@@ -240,7 +240,7 @@ class ModelServingTest extends ServerTestBase {
 
     @Test
     void twoFixtureModelsRunOnTheRealEngineChosenByName() throws Exception {
-        Path dir = Path.of("../../shared/fixtures/models").toAbsolutePath().normalize();
+        Path dir = Path.of(System.getProperty("hearth.fixtures", "../../shared/fixtures"), "models").toAbsolutePath().normalize();
         Path llama = dir.resolve("llama-spm-q8_0.gguf"), qwen = dir.resolve("qwen2-q8_0.gguf");
         assumeTrue(Files.exists(llama) && Files.exists(qwen) || System.getenv("CI") != null, "fixtures not found at " + dir);
         serve(new ModelRegistry.Options(List.of(), List.of(tmp), null, 0),

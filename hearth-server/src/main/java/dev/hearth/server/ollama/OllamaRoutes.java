@@ -16,6 +16,7 @@ import dev.hearth.server.ApiError;
 import dev.hearth.server.Fields;
 import dev.hearth.server.GenerationRun;
 import dev.hearth.server.HearthServer;
+import dev.hearth.server.KeepAlive;
 import dev.hearth.server.Logprobs;
 import dev.hearth.server.ModelCard;
 import dev.hearth.server.ModelRegistry;
@@ -31,8 +32,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Ollama's native API: NDJSON streams by default, durations in nanoseconds, errors as {@code {"error": "..."}}.
@@ -43,8 +42,6 @@ public final class OllamaRoutes {
     /** The Ollama API level this emulates (clients compare it against minimum versions). */
     static final String OLLAMA_VERSION = "0.6.0";
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
-
-    private static final Pattern DURATION = Pattern.compile("(-?\\d+(?:\\.\\d+)?)(ms|s|m|h)?");
 
     private final HearthServer server;
 
@@ -244,16 +241,11 @@ public final class OllamaRoutes {
         } else if (k.isNumber()) {
             d = Duration.ofMillis(Math.round(k.asDouble() * 1000));
         } else if (k.isTextual()) {
-            Matcher m = DURATION.matcher(k.asText().strip());
-            if (!m.matches()) throw ApiError.invalid("keep_alive", "keep_alive must be a duration like \"5m\", \"30s\", \"0\" or \"-1\", got \"" + k.asText() + "\"");
-            double v = Double.parseDouble(m.group(1));
-            String unit = m.group(2) == null ? "s" : m.group(2);
-            d = Duration.ofMillis(Math.round(v * switch (unit) {
-                case "ms" -> 1;
-                case "m" -> 60_000;
-                case "h" -> 3_600_000;
-                default -> 1000;
-            }));
+            try {
+                d = KeepAlive.parse(k.asText());
+            } catch (IllegalArgumentException e) {
+                throw ApiError.invalid("keep_alive", "keep_alive: " + e.getMessage());
+            }
         } else {
             throw Fields.wrongType("keep_alive", "a duration string or a number of seconds", k);
         }
