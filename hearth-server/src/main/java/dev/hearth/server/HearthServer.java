@@ -30,9 +30,10 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * Hearth's HTTP server: the OpenAI, Ollama and TGI dialects plus llama.cpp's operations routes, over one
- * {@link Generator}. Lifecycle: {@link #start} binds the port (health then answers 503 "loading"), {@link #load}
- * opens and validates the model file and the engine (health answers "ok"), {@link #close} stops all.
+ * Hearth's HTTP server: the OpenAI, Ollama and TGI dialects plus llama.cpp's operations routes, over the models of a
+ * {@link ModelRegistry} (one, several chosen by name, or none yet). Lifecycle: {@link #start} binds the port (health
+ * then answers 503 "loading"), {@link #load} opens and validates the model files given and the default model's engine
+ * (health answers "ok"), {@link #close} stops all.
  */
 public final class HearthServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HearthServer.class);

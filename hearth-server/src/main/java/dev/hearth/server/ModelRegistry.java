@@ -39,6 +39,8 @@ public final class ModelRegistry implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ModelRegistry.class);
     /** What Ollama shows as the expiry of a model that stays loaded. */
     public static final Instant NEVER = Instant.parse("2318-08-22T00:00:00Z");
+    /** How long a model handed to a route is safe from the keep-alive before its generation is submitted. */
+    private static final long HANDOUT_GRACE_MILLIS = 1000;
 
     /**
      * Where models come from and how long they stay.
@@ -84,6 +86,7 @@ public final class ModelRegistry implements AutoCloseable {
         private long lastUsedMillis;
         private long lastUseOrder;
         private Duration keepAlive; // null: the server's
+        private boolean handedOut; // given to a route that has not submitted yet
 
         private Model(Path path, ModelCard card) {
             this.path = path;
@@ -242,7 +245,9 @@ public final class ModelRegistry implements AutoCloseable {
             m = resolve(requested);
             ensureLoaded(m);
             touch(m);
-            schedule(m);
+            m.handedOut = true;
+            // a request on its way to submit must not see its model go (keep-alive 0): look again a moment later
+            schedule(m, HANDOUT_GRACE_MILLIS);
         }
         return m.handle;
     }
@@ -371,9 +376,13 @@ public final class ModelRegistry implements AutoCloseable {
 
     /** Arranges a look at {@code m} when its keep-alive would run out. */
     private void schedule(Model m) {
+        schedule(m, 0);
+    }
+
+    private void schedule(Model m, long atLeastMillis) {
         Duration k = m.keepAlive();
         if (k.isNegative() || closed) return;
-        long delay = Math.max(0, m.lastUsedMillis + k.toMillis() - System.currentTimeMillis());
+        long delay = Math.max(atLeastMillis, m.lastUsedMillis + k.toMillis() - System.currentTimeMillis());
         sweeper.schedule(this::sweep, delay + 1, TimeUnit.MILLISECONDS);
     }
 
@@ -381,12 +390,14 @@ public final class ModelRegistry implements AutoCloseable {
         long now = System.currentTimeMillis();
         for (Model m : models.values()) {
             Duration k = m.keepAlive();
-            if (m.file != null && m.running == 0 && !k.isNegative() && now >= m.lastUsedMillis + k.toMillis()) unload(m);
+            long idleUntil = m.lastUsedMillis + Math.max(k.toMillis(), m.handedOut ? HANDOUT_GRACE_MILLIS : 0);
+            if (m.file != null && m.running == 0 && !k.isNegative() && now >= idleUntil) unload(m);
         }
     }
 
     private synchronized Generator acquire(Model m) {
         ensureLoaded(m);
+        m.handedOut = false;
         m.running++;
         touch(m);
         return m.engine;
