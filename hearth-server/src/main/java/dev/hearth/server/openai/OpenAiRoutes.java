@@ -65,7 +65,7 @@ public final class OpenAiRoutes {
         if (server.loading()) throw new ApiError(ApiError.Kind.LOADING, "the model is still loading", null, "model_loading");
         String id = ctx.pathParam("id");
         ModelRegistry.Model m = server.models().find(id);
-        if (m == null || id.toLowerCase().endsWith(":latest")) {
+        if (m == null) {
             throw ApiError.notFound("The model '" + id + "' does not exist", "model_not_found");
         }
         ctx.json(m.card());
