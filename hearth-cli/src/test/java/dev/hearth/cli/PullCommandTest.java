@@ -124,4 +124,55 @@ class PullCommandTest {
         assertEquals(2, m.exit(), m.err());
         assertTrue(m.err().contains("--max-memory"), m.err());
     }
+
+    @Test
+    void serveWithoutAModelPullsOneThroughTheApiAndServesIt() throws Exception {
+        java.io.StringWriter out = new java.io.StringWriter(), err = new java.io.StringWriter();
+        picocli.CommandLine cl = Main.commandLine(new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true));
+        ServeCommand serve = cl.getSubcommands().get("serve").getCommand();
+        java.util.concurrent.CompletableFuture<Integer> exit = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> cl.execute(with("serve", "--host", "127.0.0.1", "--port", "0", "--keep-alive=-1")));
+        java.util.regex.Matcher port = java.util.regex.Pattern.compile("on http://127\\.0\\.0\\.1:(\\d+) ").matcher("");
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+        while (!port.reset(out.toString()).find()) {
+            assertFalse(exit.isDone(), "serve ended early: " + err);
+            assertTrue(System.nanoTime() < deadline, "serve did not report its address: " + err);
+            Thread.sleep(20);
+        }
+        assertTrue(out.toString().contains("serving no model (get one: ./hearth pull"), out.toString());
+        String base = "http://127.0.0.1:" + port.group(1);
+        try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
+            java.net.http.HttpResponse<String> pulled = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/api/pull"))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"model\": \"acme/Spm-GGUF\", \"stream\": false}")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, pulled.statusCode(), pulled.body());
+            assertEquals("{\"status\":\"success\",\"model\":\"Spm-Q8_0\"}", pulled.body());
+            java.net.http.HttpResponse<String> reply = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/api/generate"))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"model\": \"Spm-Q8_0\", \"prompt\": \"Hi\", \"stream\": false, \"options\": {\"num_predict\": 2}}")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, reply.statusCode(), reply.body());
+            assertTrue(reply.body().contains("\"done\":true") && reply.body().contains("\"model\":\"Spm-Q8_0\""), reply.body());
+        } finally {
+            serve.stop();
+        }
+        assertEquals(0, exit.get(60, java.util.concurrent.TimeUnit.SECONDS));
+        assertTrue(Files.exists(tmp.resolve("cache/acme/Spm-GGUF/Spm-Q8_0.gguf")));
+    }
+
+    @Test
+    void onATerminalTheBarIsRedrawnInPlaceWithSpeedAndTimeLeft() throws Exception {
+        java.io.StringWriter w = new java.io.StringWriter();
+        ProgressBar bar = new ProgressBar(new java.io.PrintWriter(w, true), true);
+        bar.progress("f.gguf", null, 4 << 20, 0);
+        Thread.sleep(150); // a measurable speed
+        bar.progress("f.gguf", null, 4 << 20, 1 << 20);
+        bar.progress("f.gguf", null, 4 << 20, 4 << 20);
+        bar.end();
+        String s = w.toString();
+        assertTrue(s.startsWith("\r  0% ["), s);
+        assertTrue(s.contains("\r 25% [======                  ] 1.00 MiB / 4.00 MiB  "), s);
+        assertTrue(s.contains("/s  ETA 0:"), s);
+        assertTrue(s.contains("\r100% [========================] 4.00 MiB / 4.00 MiB"), s);
+        assertTrue(s.endsWith("\n"), s);
+    }
 }
