@@ -40,8 +40,12 @@ final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE.gguf", description = "The model GGUF file.")
-    Path model;
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL",
+            description = "A GGUF file, a cached model's name (see `hearth list`), or OWNER/REPO:QUANT (pulled first).")
+    String modelName;
+
+    @picocli.CommandLine.Mixin
+    HubOptions hub;
 
     @Option(names = {"-p", "--n-prompt"}, paramLabel = "P", defaultValue = "512",
             description = "Prompt tokens of the pp test; 0 skips it (default ${DEFAULT-VALUE}).")
@@ -91,6 +95,7 @@ final class BenchCommand implements Callable<Integer> {
         WorkerPool.configureShared(threads);
         int nThreads = WorkerPool.shared().threads();
         PrintWriter out = spec.commandLine().getOut();
+        Path model = ModelLocator.locate(modelName, hub, spec.commandLine().getErr());
         try (GgufFile file = GgufFile.open(model)) {
             Model m;
             try {

@@ -60,7 +60,7 @@ final class ChatCommand implements Callable<Integer> {
         SamplingParams params = sampling.params();
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         BufferedReader in = new BufferedReader(new InputStreamReader(main.in, StandardCharsets.UTF_8));
-        try (LocalGenerator generator = modelOptions.open()) {
+        try (LocalGenerator generator = modelOptions.open(spec.commandLine().getErr())) {
             List<Map<String, Object>> messages = fresh();
             out.print(PROMPT);
             out.flush();

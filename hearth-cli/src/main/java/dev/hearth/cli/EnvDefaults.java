@@ -9,7 +9,8 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * Every {@code serve} flag can come from an environment variable: Hearth's own {@code HEARTH_*} name first, then the
+ * Every {@code serve} flag (and the cache and hub flags of {@code pull}, {@code list}, {@code rm}) can come from an
+ * environment variable: Hearth's own {@code HEARTH_*} name first, then the
  * names the seed projects used ({@code MODEL}, {@code PORT}, {@code NUM_THREADS}, {@code N_CTX}). A flag on the
  * command line wins over both.
  */
@@ -32,7 +33,12 @@ final class EnvDefaults implements IDefaultValueProvider {
             Map.entry("--max-body-size", List.of("HEARTH_MAX_BODY_SIZE")),
             Map.entry("--sse-ping-interval", List.of("HEARTH_SSE_PING_INTERVAL")),
             Map.entry("--reasoning-format", List.of("HEARTH_REASONING_FORMAT")),
-            Map.entry("--verbose", List.of("HEARTH_VERBOSE")));
+            Map.entry("--verbose", List.of("HEARTH_VERBOSE")),
+            Map.entry("--models-dir", List.of("HEARTH_MODELS_DIR")),
+            Map.entry("--keep-alive", List.of("HEARTH_KEEP_ALIVE", "OLLAMA_KEEP_ALIVE")),
+            Map.entry("--max-memory", List.of("HEARTH_MAX_MEMORY")),
+            Map.entry("--cache-dir", List.of("HEARTH_MODELS")),
+            Map.entry("--hf-endpoint", List.of("HF_ENDPOINT")));
 
     private final Function<String, String> env;
 

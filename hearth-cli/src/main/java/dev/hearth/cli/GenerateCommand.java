@@ -54,7 +54,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (maxTokens < -1) throw new ParameterException(spec.commandLine(), "-n must be >= -1, got " + maxTokens);
         SamplingParams params = sampling.params();
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-        try (LocalGenerator generator = modelOptions.open()) {
+        try (LocalGenerator generator = modelOptions.open(spec.commandLine().getErr())) {
             Streamer streamer = new Streamer(out);
             try {
                 streamer.attach(generator.submit(new GenerationRequest(prompt(), params, maxTokens), streamer));

@@ -6,10 +6,15 @@ import dev.hearth.engine.model.KvCache;
 import dev.hearth.engine.tensor.WorkerPool;
 import dev.hearth.server.GeneratorFactory;
 import dev.hearth.server.HearthServer;
+import dev.hearth.server.KeepAlive;
+import dev.hearth.server.ModelRegistry;
 import dev.hearth.server.ReasoningFormat;
 import dev.hearth.server.ServerConfig;
+import dev.hearth.server.hub.ModelStore;
+import dev.hearth.server.ollama.PullRoutes;
 import dev.hearth.server.remote.RemoteGenerator;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -19,6 +24,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -33,9 +40,29 @@ import java.util.concurrent.CountDownLatch;
                 + "API description at /openapi.json, /docs and /redoc.",
                 "Every option can also be set by the environment variables named in its description; the command line wins."})
 final class ServeCommand implements Callable<Integer> {
-    @Option(names = {"-m", "--model"}, paramLabel = "FILE.gguf",
-            description = "The model to serve (validated at start). Env: HEARTH_MODEL, MODEL.")
-    Path model;
+    @Option(names = {"-m", "--model"}, paramLabel = "MODEL", split = ",",
+            description = "A model to serve: a GGUF file, a cached model's name, or OWNER/REPO:QUANT (pulled first). "
+                    + "Repeatable; requests choose by their model field, the first is the default (and is opened at start). "
+                    + "Without any, the server still starts and serves what is in the cache and --models-dir. Env: HEARTH_MODEL, MODEL (comma-separated).")
+    List<String> models;
+
+    @Option(names = "--models-dir", paramLabel = "DIR", split = ",",
+            description = "Also serve every GGUF file in this directory (three levels deep; files added later are found too). "
+                    + "Repeatable. The pull cache is always served. Env: HEARTH_MODELS_DIR (comma-separated).")
+    List<Path> modelsDirs;
+
+    @Option(names = "--keep-alive", paramLabel = "DURATION", defaultValue = "5m",
+            description = "How long an idle model stays loaded: 30s, 5m, 1h; 0 unloads after each request, -1 never "
+                    + "(default: ${DEFAULT-VALUE}, as Ollama; a request's keep_alive overrides it). Env: HEARTH_KEEP_ALIVE, OLLAMA_KEEP_ALIVE.")
+    String keepAlive;
+
+    @Option(names = "--max-memory", paramLabel = "BYTES|PCT%", defaultValue = "75%",
+            description = "Memory for loaded models (their file sizes): the least recently used idle model is unloaded "
+                    + "to stay under it; k/m/g suffixes or a percentage of RAM, 0 = no limit (default: ${DEFAULT-VALUE}). Env: HEARTH_MAX_MEMORY.")
+    String maxMemory;
+
+    @Mixin
+    HubOptions hub;
 
     @Option(names = "--backend", paramLabel = "URL",
             description = "Serve another OpenAI-compatible server's model (vLLM, TGI, llama.cpp, another Hearth at "
@@ -122,12 +149,22 @@ final class ServeCommand implements Callable<Integer> {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
             System.setProperty("org.slf4j.simpleLogger.log.io.javalin.Javalin", "info");
         }
-        if (backend != null && model != null) {
+        if (backend != null && (models != null && !models.isEmpty() || modelsDirs != null && !modelsDirs.isEmpty())) {
             throw new ParameterException(spec.commandLine(), "--model and --backend exclude each other: serve a file or front a server");
         }
-        HearthServer server = (backend != null
-                ? HearthServer.fronting(config, () -> RemoteGenerator.connect(backend, backendApiKey))
-                : new HearthServer(config, model, factory)).start(host, port);
+        HearthServer server;
+        if (backend != null) {
+            server = HearthServer.fronting(config, () -> RemoteGenerator.connect(backend, backendApiKey));
+        } else {
+            List<Path> files = new ArrayList<>();
+            if (models != null) for (String m : models) if (!m.isBlank()) files.add(ModelLocator.locate(m.strip(), hub, spec.commandLine().getErr()));
+            ModelStore store = hub.store();
+            List<Path> dirs = new ArrayList<>(modelsDirs == null ? List.of() : modelsDirs);
+            dirs.add(store.dir());
+            ModelRegistry.Options options = new ModelRegistry.Options(files, dirs, keepAlive(), maxMemoryBytes());
+            server = new HearthServer(config, options, factory, new PullRoutes.Source(store, hub.hub()));
+        }
+        server.start(host, port);
         try {
             server.load();
         } catch (Exception e) {
@@ -140,7 +177,9 @@ final class ServeCommand implements Callable<Integer> {
         }, "hearth-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         PrintWriter out = spec.commandLine().getOut();
-        String what = server.modelId() == null ? "no model" : "model " + server.modelId() + (backend == null ? "" : " of " + backend);
+        int more = server.models().all().size() - 1;
+        String what = server.modelId() == null ? "no model (get one: ./hearth pull OWNER/REPO:QUANT, or POST /api/pull)"
+                : "model " + server.modelId() + (backend != null ? " of " + backend : more > 0 ? " and " + more + " more" : "");
         out.println("hearth: serving " + what + " on http://" + hostForUrl() + ":" + server.port()
                 + " (OpenAI /v1, Ollama /api, TGI /generate; docs at /docs)"
                 + (config.apiKeys().isEmpty() ? "" : ", API key required") + "; Ctrl-C stops");
@@ -193,7 +232,33 @@ final class ServeCommand implements Callable<Integer> {
                 new GeneratorFactory.EngineSettings(threads, ctxSize, parallel, maxQueue, kvBudget), reasoning);
     }
 
+    Duration keepAlive() {
+        try {
+            return KeepAlive.parse(keepAlive);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--keep-alive: " + e.getMessage());
+        }
+    }
+
+    long maxMemoryBytes() {
+        String v = maxMemory.strip();
+        if (v.endsWith("%")) {
+            try {
+                double pct = Double.parseDouble(v.substring(0, v.length() - 1));
+                if (pct > 0 && pct <= 100) return (long) (ModelRegistry.Options.defaultMaxMemory() / 0.75 * pct / 100);
+            } catch (NumberFormatException ignored) {
+                // below
+            }
+            throw new ParameterException(spec.commandLine(), "--max-memory must be a size like 8g or a percentage of RAM like 75%, got " + maxMemory);
+        }
+        return "0".equals(v) ? 0 : bytes(v, "--max-memory");
+    }
+
     private long bytes(String s) {
+        return bytes(s, "--max-body-size");
+    }
+
+    private long bytes(String s, String option) {
         String v = s.strip().toLowerCase(Locale.ROOT);
         long unit = v.endsWith("k") ? 1L << 10 : v.endsWith("m") ? 1L << 20 : v.endsWith("g") ? 1L << 30 : 1;
         if (unit > 1) v = v.substring(0, v.length() - 1);
@@ -203,7 +268,7 @@ final class ServeCommand implements Callable<Integer> {
         } catch (NumberFormatException ignored) {
             // below
         }
-        throw new ParameterException(spec.commandLine(), "--max-body-size must be a positive size like 1048576, 512k or 32m, got " + s);
+        throw new ParameterException(spec.commandLine(), option + " must be a positive size like 1048576, 512k or 32m, got " + s);
     }
 
     private String hostForUrl() {

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import dev.hearth.engine.generate.Generator;
-import dev.hearth.engine.gguf.GgufFile;
 import dev.hearth.server.ollama.OllamaRoutes;
+import dev.hearth.server.ollama.PullRoutes;
 import dev.hearth.server.openai.OpenAiRoutes;
 import dev.hearth.server.ops.DocsRoutes;
 import dev.hearth.server.ops.OpsRoutes;
@@ -32,9 +32,10 @@ import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 
 /**
- * Hearth's HTTP server: the OpenAI, Ollama and TGI dialects plus llama.cpp's operations routes, over one
- * {@link Generator}. Lifecycle: {@link #start} binds the port (health then answers 503 "loading"), {@link #load}
- * opens and validates the model file and the engine (health answers "ok"), {@link #close} stops all.
+ * Hearth's HTTP server: the OpenAI, Ollama and TGI dialects plus llama.cpp's operations routes, over the models of a
+ * {@link ModelRegistry} (one, several chosen by name, or none yet). Lifecycle: {@link #start} binds the port (health
+ * then answers 503 "loading"), {@link #load} opens and validates the model files given and the default model's engine
+ * (health answers "ok"), {@link #close} stops all.
  */
 public final class HearthServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HearthServer.class);
@@ -47,17 +48,14 @@ public final class HearthServer implements AutoCloseable {
     private static final Set<String> PUBLIC = Set.of("/health", "/v1/health", "/v1/models", "/models", "/",
             "/openapi.json", "/docs", "/swagger-ui", "/redoc");
 
-    private record Loaded(GgufFile file, ModelCard card, Generator generator, String whyNoGenerator) {}
-
     private final ServerConfig config;
-    private final Path modelPath; // null: run without a model
-    private final GeneratorFactory factory;
-    private final Callable<Generator> backend; // null: the model file's own engine
+    private final ModelRegistry models;
+    private final Callable<Generator> backend; // null: the models' own engines
+    private volatile boolean backendReady;
     private final Javalin app;
     private final Routes routes;
     private final Metrics metrics = new Metrics();
     private final long startedAt = System.currentTimeMillis() / 1000;
-    private volatile Loaded loaded;
     private boolean closed;
     /** Where the one line per request goes (tests listen here). */
     volatile Consumer<String> requestLogSink = requestLog::info;
@@ -66,8 +64,9 @@ public final class HearthServer implements AutoCloseable {
         this(ServerConfig.defaults(), modelPath, GeneratorFactory.UNAVAILABLE);
     }
 
+    /** One model (or none with {@code modelPath} null), loaded by {@link #load}. */
     public HearthServer(ServerConfig config, Path modelPath, GeneratorFactory factory) {
-        this(config, modelPath, factory, null);
+        this(config, ModelRegistry.Options.single(modelPath), factory, null);
     }
 
     /**
@@ -75,13 +74,21 @@ public final class HearthServer implements AutoCloseable {
      * {@code backend}, and the model served is the one it reports.
      */
     public static HearthServer fronting(ServerConfig config, Callable<Generator> backend) {
-        return new HearthServer(config, null, GeneratorFactory.UNAVAILABLE, backend);
+        return new HearthServer(config, ModelRegistry.Options.single(null), GeneratorFactory.UNAVAILABLE, null, backend);
     }
 
-    private HearthServer(ServerConfig config, Path modelPath, GeneratorFactory factory, Callable<Generator> backend) {
+    /**
+     * Several models, chosen per request by name ({@link ModelRegistry}); {@code pulls} (may be null: no
+     * {@code POST /api/pull}) downloads more into a cache that is one of the {@code models} directories.
+     */
+    public HearthServer(ServerConfig config, ModelRegistry.Options models, GeneratorFactory factory, PullRoutes.Source pulls) {
+        this(config, models, factory, pulls, null);
+    }
+
+    private HearthServer(ServerConfig config, ModelRegistry.Options models, GeneratorFactory factory, PullRoutes.Source pulls,
+                         Callable<Generator> backend) {
         this.config = config;
-        this.modelPath = modelPath;
-        this.factory = factory;
+        this.models = new ModelRegistry(models, factory, config.engine());
         this.backend = backend;
         ObjectMapper mapper = new ObjectMapper()
                 .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -103,6 +110,7 @@ public final class HearthServer implements AutoCloseable {
         new OpenAiRoutes(this).register(routes);
         new OllamaRoutes(this).register(routes);
         new TgiRoutes(this).register(routes);
+        new PullRoutes(this, pulls).register(routes);
         new DocsRoutes(this).register(routes);
         app.error(404, ctx -> {
             if (ctx.attribute(ERRORED) == null) {
@@ -148,11 +156,13 @@ public final class HearthServer implements AutoCloseable {
     }
 
     /**
-     * Opens and validates the model file, then the engine; until this returns, /health answers 503. A build
-     * without the engine ({@link GeneratorFactory#UNAVAILABLE}) still loads: only generation answers 501.
+     * Opens and validates the model files given, then the default model's engine; until this returns, /health
+     * answers 503. A build without the engine ({@link GeneratorFactory#UNAVAILABLE}) still loads: only generation
+     * answers 501.
      */
     public void load() throws IOException {
-        if (backend != null && loaded == null) {
+        if (backend != null) {
+            if (backendReady) return;
             Generator g;
             try {
                 g = backend.call();
@@ -161,29 +171,11 @@ public final class HearthServer implements AutoCloseable {
             } catch (Exception e) {
                 throw new IOException(e.getMessage(), e);
             }
-            loaded = new Loaded(null, ModelCard.of(g.info(), startedAt), g, null);
+            models.addRemote(g, ModelCard.of(g.info(), startedAt));
+            backendReady = true;
             return;
         }
-        if (modelPath == null || loaded != null) {
-            if (loaded == null) loaded = new Loaded(null, null, null, "no model was given (--model)");
-            return;
-        }
-        GgufFile f = GgufFile.open(modelPath);
-        try {
-            ModelCard card = ModelCard.of(modelPath, f);
-            Generator g = null;
-            String why = null;
-            try {
-                g = factory.open(modelPath, config.engine());
-            } catch (UnsupportedOperationException e) {
-                why = e.getMessage();
-                log.warn("{}: serving model metadata only", why);
-            }
-            loaded = new Loaded(f, card, g, why);
-        } catch (IOException | RuntimeException e) {
-            f.close();
-            throw e;
-        }
+        models.start();
     }
 
     /** The port actually bound (useful after starting on port 0). */
@@ -191,15 +183,22 @@ public final class HearthServer implements AutoCloseable {
         return app.port();
     }
 
-    /** The loaded model's id, or null before {@link #load} or without a model. */
+    /** The default model's id, or null before {@link #load} or without a model. */
     public String modelId() {
-        Loaded l = loaded;
-        return l == null || l.card == null ? null : l.card.id();
+        ModelCard c = card();
+        return c == null ? null : c.id();
     }
 
+    /** The default model's card, or null before {@link #load} or without a model. */
     public ModelCard card() {
-        Loaded l = loaded;
-        return l == null ? null : l.card;
+        if (models.loading()) return null;
+        ModelRegistry.Model m = models.defaultModel();
+        return m == null ? null : m.card();
+    }
+
+    /** Every model this server can answer with. */
+    public ModelRegistry models() {
+        return models;
     }
 
     public ServerConfig config() {
@@ -220,31 +219,31 @@ public final class HearthServer implements AutoCloseable {
     }
 
     public boolean loading() {
-        return (modelPath != null || backend != null) && loaded == null;
+        return backend != null ? !backendReady : models.loading();
     }
 
-    /** The engine, or the reason there is none as an error (503 while loading, 501 in a build without it). */
+    /** The default model's engine, or the reason there is none as an error (503 while loading or without a model). */
     public Generator generator() {
-        Loaded l = loaded;
-        if (l == null && modelPath == null && backend == null) throw new ApiError(ApiError.Kind.NOT_SUPPORTED, "no model was given (--model)", null, "no_model");
-        if (l == null) throw new ApiError(ApiError.Kind.LOADING, "Loading model", null, "model_loading").retryAfter(5);
-        if (l.generator == null) throw new ApiError(ApiError.Kind.NOT_SUPPORTED, l.whyNoGenerator, null, "engine_unavailable");
-        return l.generator;
+        return generator(null);
     }
 
     /**
-     * Checks a request's {@code model} against the one served. Absent or empty names the served model; so do its
-     * file name, Ollama's {@code :latest} tag, and the placeholders Hugging Face clients send ("tgi", "dummy").
+     * The engine of the model a request names (see {@link ModelRegistry#resolve}), opened if it is not loaded;
+     * 503 while loading, 404 for an unknown name, 501 in a build without the engine.
+     */
+    public Generator generator(String requested) {
+        if (loading()) throw new ApiError(ApiError.Kind.LOADING, "Loading model", null, "model_loading").retryAfter(5);
+        return models.generator(requested);
+    }
+
+    /**
+     * Checks a request's {@code model} against the models served. Absent or empty names the default model; so do
+     * the placeholders Hugging Face clients send ("tgi", "dummy"); a model's file name and Ollama's {@code :latest}
+     * tag name it too.
      */
     public void checkModel(String requested) {
-        if (requested == null || requested.isEmpty()) return;
-        String id = modelId();
-        if (id == null) return; // the generator() call reports the real problem
-        String r = requested.toLowerCase(Locale.ROOT);
-        String lid = id.toLowerCase(Locale.ROOT);
-        if (r.equals(lid) || r.equals(lid + ".gguf") || r.equals(lid + ":latest") || r.equals("tgi") || r.equals("dummy")) return;
-        throw ApiError.notFound("model '" + requested + "' not found; this server serves '" + id + "'", "model_not_found")
-                .with("param_value", requested);
+        if (models.loading()) return; // the generator() call reports the real problem
+        models.resolve(requested);
     }
 
     /**
@@ -365,11 +364,6 @@ public final class HearthServer implements AutoCloseable {
         if (closed) return;
         closed = true;
         app.stop();
-        Loaded l = loaded;
-        loaded = null;
-        if (l != null) {
-            if (l.generator != null) l.generator.close();
-            if (l.file != null) l.file.close();
-        }
+        models.close();
     }
 }

@@ -21,8 +21,10 @@ import dev.hearth.server.ChatPlan;
 import dev.hearth.server.Fields;
 import dev.hearth.server.GenerationRun;
 import dev.hearth.server.HearthServer;
+import dev.hearth.server.KeepAlive;
 import dev.hearth.server.Logprobs;
 import dev.hearth.server.ModelCard;
+import dev.hearth.server.ModelRegistry;
 import dev.hearth.server.ReasoningFormat;
 import dev.hearth.server.Routes;
 import dev.hearth.server.SamplingFields;
@@ -32,6 +34,7 @@ import dev.hearth.server.ToolChoice;
 import dev.hearth.server.openai.Messages;
 import io.javalin.http.Context;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,15 +80,14 @@ public final class OllamaRoutes {
         ctx.json(Map.of("version", OLLAMA_VERSION));
     }
 
-    private String name() {
-        return server.modelId() + ":latest";
+    private static String name(ModelCard c) {
+        return c.id() + ":latest";
     }
 
-    private ObjectNode entry() {
-        ModelCard c = requireCard();
+    private static ObjectNode entry(ModelCard c) {
         ObjectNode m = F.objectNode();
-        m.put("name", name());
-        m.put("model", name());
+        m.put("name", name(c));
+        m.put("model", name(c));
         m.put("modified_at", Instant.ofEpochSecond(c.created()).toString());
         m.put("size", c.meta().fileSize());
         m.put("digest", "");
@@ -93,11 +95,9 @@ public final class OllamaRoutes {
         return m;
     }
 
-    private ModelCard requireCard() {
+    private ModelCard requireCard(String model) {
         if (server.loading()) throw new ApiError(ApiError.Kind.LOADING, "the model is still loading", null, null);
-        ModelCard c = server.card();
-        if (c == null) throw ApiError.notFound("no model is loaded", null);
-        return c;
+        return server.models().resolve(model).card();
     }
 
     private static ObjectNode details(ModelCard c) {
@@ -121,24 +121,23 @@ public final class OllamaRoutes {
     private void tags(Context ctx) throws Exception {
         ObjectNode o = F.objectNode();
         ArrayNode models = o.putArray("models");
-        if (!server.loading() && server.card() != null) models.add(entry());
+        if (!server.loading()) for (ModelRegistry.Model m : server.models().all()) models.add(entry(m.card()));
         respond(ctx, o);
     }
 
     private void ps(Context ctx) throws Exception {
         ObjectNode o = F.objectNode();
         ArrayNode models = o.putArray("models");
-        if (!server.loading() && server.card() != null) {
-            ObjectNode m = entry();
-            m.remove("modified_at");
-            m.put("expires_at", "2318-08-22T00:00:00Z"); // never unloaded: Ollama's far-future stamp for keep_alive -1
-            m.put("size_vram", 0);
-            try {
-                m.put("context_length", server.generator().info().contextLength());
-            } catch (ApiError noEngine) {
-                // metadata-only build: no context length to report
+        if (!server.loading()) {
+            for (ModelRegistry.Model loaded : server.models().loadedModels()) {
+                ObjectNode m = entry(loaded.card());
+                m.remove("modified_at");
+                m.put("expires_at", loaded.expiresAt().toString());
+                m.put("size_vram", 0);
+                ModelInfo info = loaded.info(); // null in a metadata-only build
+                if (info != null) m.put("context_length", info.contextLength());
+                models.add(m);
             }
-            models.add(m);
         }
         respond(ctx, o);
     }
@@ -148,7 +147,7 @@ public final class OllamaRoutes {
         String model = Fields.string(body, "model", Fields.string(body, "name", null));
         if (model == null) throw ApiError.invalid("model", "model is required");
         checkModel(model);
-        ModelCard c = requireCard();
+        ModelCard c = requireCard(model);
         ObjectNode o = F.objectNode();
         o.put("modelfile", "");
         o.put("parameters", "");
@@ -157,7 +156,7 @@ public final class OllamaRoutes {
         info.put("general.parameter_count", c.meta().nParams());
         String template = "";
         try {
-            ModelInfo mi = server.generator().info();
+            ModelInfo mi = server.generator(model).info();
             template = mi.chatTemplate() == null ? "" : mi.chatTemplate();
             if (mi.metadata() != null) {
                 mi.metadata().forEach((k, v) -> {
@@ -198,7 +197,8 @@ public final class OllamaRoutes {
             throw ApiError.invalid("suffix", "suffix (fill-in-the-middle) is not supported");
         }
         String text = Fields.string(body, "prompt", "");
-        Generator g = server.generator();
+        keepAlive(body, model);
+        Generator g = server.generator(model);
         if (text.isEmpty()) {
             respond(ctx, loaded(model, "load", F.objectNode().put("response", "")));
             return;
@@ -223,7 +223,8 @@ public final class OllamaRoutes {
         checkModel(model);
         unsupported(body);
         JsonNode messages = body.get("messages");
-        Generator g = server.generator();
+        keepAlive(body, model);
+        Generator g = server.generator(model);
         if (messages == null || messages.isNull() || messages.isArray() && messages.isEmpty()) {
             ObjectNode msg = F.objectNode().put("role", "assistant").put("content", "");
             ObjectNode r = F.objectNode();
@@ -242,6 +243,27 @@ public final class OllamaRoutes {
         ChatPlan plan = ChatPlan.of(g, Messages.read(messages), Messages.tools(body), ToolChoice.AUTO, true,
                 think == null ? Map.of() : Map.of("enable_thinking", think), separate);
         run(ctx, body, model, g, plan.prompt(), plan);
+    }
+
+    /** Ollama's {@code keep_alive} (absent: the server's --keep-alive): seconds, or a duration like "5m", "1h", "0" (unload after), "-1" (stay). */
+    private void keepAlive(ObjectNode body, String model) {
+        if (server.loading()) return;
+        JsonNode k = body.get("keep_alive");
+        Duration d;
+        if (k == null || k.isNull()) {
+            d = null; // the server's
+        } else if (k.isNumber()) {
+            d = Duration.ofMillis(Math.round(k.asDouble() * 1000));
+        } else if (k.isTextual()) {
+            try {
+                d = KeepAlive.parse(k.asText());
+            } catch (IllegalArgumentException e) {
+                throw ApiError.invalid("keep_alive", "keep_alive: " + e.getMessage());
+            }
+        } else {
+            throw Fields.wrongType("keep_alive", "a duration string or a number of seconds", k);
+        }
+        server.models().keepAlive(server.models().resolve(model), d);
     }
 
     private static void unsupported(ObjectNode body) {

@@ -18,6 +18,7 @@ import dev.hearth.server.HearthServer;
 import dev.hearth.server.Logprobs;
 import dev.hearth.server.ReasoningFormat;
 import dev.hearth.server.ModelCard;
+import dev.hearth.server.ModelRegistry;
 import dev.hearth.server.Routes;
 import dev.hearth.server.Sink;
 import dev.hearth.server.Streaming;
@@ -62,18 +63,17 @@ public final class OpenAiRoutes {
 
     private void models(Context ctx) {
         if (server.loading()) throw new ApiError(ApiError.Kind.LOADING, "the model is still loading", null, "model_loading");
-        ModelCard c = server.card();
-        ctx.json(new ModelList("list", c == null ? List.of() : List.of(c)));
+        ctx.json(new ModelList("list", server.models().all().stream().map(ModelRegistry.Model::card).toList()));
     }
 
     private void model(Context ctx) {
         if (server.loading()) throw new ApiError(ApiError.Kind.LOADING, "the model is still loading", null, "model_loading");
         String id = ctx.pathParam("id");
-        ModelCard c = server.card();
-        if (c == null || !c.id().equalsIgnoreCase(id) && !(c.id() + ".gguf").equalsIgnoreCase(id)) {
+        ModelRegistry.Model m = server.models().find(id);
+        if (m == null) {
             throw ApiError.notFound("The model '" + id + "' does not exist", "model_not_found");
         }
-        ctx.json(c);
+        ctx.json(m.card());
     }
 
     private void chat(Context ctx) throws Exception {
@@ -93,7 +93,7 @@ public final class OpenAiRoutes {
                 throw ApiError.invalid("reasoning_format", e.getMessage());
             }
         }
-        Generator g = server.generator();
+        Generator g = server.generator(req.model());
         ChatPlan plan = ChatPlan.of(g, messages, tools, choice, Fields.bool(body, "add_generation_prompt", true),
                 Messages.templateKwargs(body), reasoning == ReasoningFormat.DEEPSEEK);
         GenerationRun run = GenerationRun.start(g, req.requests(plan.prompt(), plan.specialTokenText()), server.metrics());
@@ -118,7 +118,7 @@ public final class OpenAiRoutes {
         if (prompts.size() > 1 && req.stream()) {
             throw ApiError.invalid("prompt", "streaming supports one prompt per request, got " + prompts.size());
         }
-        Generator g = server.generator();
+        Generator g = server.generator(req.model());
         List<GenerationRequest> all = new ArrayList<>();
         for (Prompt p : prompts) all.addAll(req.requests(p));
         GenerationRun run = GenerationRun.start(g, all, server.metrics());
