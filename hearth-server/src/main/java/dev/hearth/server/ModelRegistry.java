@@ -1,6 +1,7 @@
 package dev.hearth.server;
 
 import dev.hearth.engine.generate.Completion;
+import dev.hearth.engine.generate.EngineStats;
 import dev.hearth.engine.generate.Generation;
 import dev.hearth.engine.generate.GenerationListener;
 import dev.hearth.engine.generate.GenerationRequest;
@@ -450,8 +451,16 @@ public final class ModelRegistry implements AutoCloseable {
         @Override
         public ModelInfo info() {
             synchronized (ModelRegistry.this) {
-                if (m.info == null) ensureLoaded(m);
-                return m.info;
+                ensureLoaded(m);
+                return m.engine.info();
+            }
+        }
+
+        /** The engine's figures while it is loaded; a scrape never loads a model. */
+        @Override
+        public EngineStats stats() {
+            synchronized (ModelRegistry.this) {
+                return m.engine != null ? m.engine.stats() : EngineStats.NONE;
             }
         }
 
