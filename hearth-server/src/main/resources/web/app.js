@@ -29,7 +29,7 @@ function renderSidebar() {
     title.addEventListener('click', () => openConversation(c.id));
     const rename = iconButton('✎', 'Rename', () => startRename(item, c));
     rename.classList.add('rename');
-    const remove = iconButton('🗑', 'Delete', () => {
+    const remove = iconButton('✕', 'Delete', () => {
       if (!confirm('Delete "' + c.title + '"?')) return;
       store.remove(c.id);
       if (!store.current()) showConversation(null);
@@ -110,7 +110,10 @@ function messageView(c, m, index) {
     if (last) view.appendChild(actions([['Regenerate', 'regenerate', () => regenerate(c, index)]]));
   } else {
     content.textContent = m.content; // the user's own text is shown as typed, never as HTML
-    view.appendChild(actions([['Edit', 'edit', () => editMessage(view, c, index)]]));
+    const list = [['Edit', 'edit', () => editMessage(view, c, index)]];
+    // a question left without an answer (the request failed): send it again
+    if (index === c.messages.length - 1) list.push(['Retry', 'retry', () => running || generate(c)]);
+    view.appendChild(actions(list));
   }
   return view;
 }
@@ -305,6 +308,7 @@ function setRunning(on) {
   $('send').hidden = on;
   $('stop').hidden = !on;
   $('status').textContent = on ? 'Generating…' : '';
+  document.body.classList.toggle('running', on);
 }
 
 // ---- errors ----
@@ -316,14 +320,14 @@ function showError(e) {
     switch (e.kind) {
       case 'unreachable': text = e.message; break;
       case 'busy':
-        text = 'The server is busy: ' + e.message
-          + (e.retryAfter != null ? ' Try again in ' + e.retryAfter + ' s (Retry-After).' : ' Try again shortly.');
+        text = 'Server busy (' + e.status + '): ' + sentence(e.message)
+          + (e.retryAfter != null ? ' Try again in ' + e.retryAfter + ' s.' : ' Try again shortly.');
         break;
-      case 'too_long': text = 'The conversation is too long for the model: ' + e.message
+      case 'too_long': text = 'Too long for the model: ' + sentence(e.message)
         + ' Start a new chat or edit an earlier message.'; break;
-      case 'unauthorized': text = 'The server wants an API key: ' + e.message + ' Set it in Settings.'; break;
-      case 'no_model': text = 'No model is loaded: ' + e.message; showPullPanel(api, loadModels); break;
-      default: text = 'Error ' + (e.status || '') + ': ' + e.message;
+      case 'unauthorized': text = 'The server wants an API key: ' + sentence(e.message) + ' Set it in Settings.'; break;
+      case 'no_model': text = 'No model is loaded: ' + sentence(e.message); showPullPanel(api, loadModels); break;
+      default: text = 'Error' + (e.status ? ' ' + e.status : '') + ': ' + e.message;
     }
   } else {
     text = 'Error: ' + (e && e.message ? e.message : e);
@@ -331,6 +335,10 @@ function showError(e) {
   box.textContent = text;
   box.dataset.kind = e.kind || 'error';
   box.hidden = false;
+}
+
+function sentence(text) {
+  return /[.!?]$/.test(text) ? text : text + '.';
 }
 
 function clearError() {
@@ -370,9 +378,11 @@ export async function loadModels() {
     const models = await api.models();
     const previous = select.value || store.settings().model;
     select.replaceChildren(...models.map(id => new Option(id, id)));
+    select.hidden = models.length === 0;
+    document.body.classList.toggle('no-model', models.length === 0);
     if (models.includes(previous)) select.value = previous;
     if (models.length === 0) {
-      showPullPanel(api, loadModels);
+      if ($('pull-panel').hidden) showPullPanel(api, loadModels); // kept as it is while a pull reports there
     } else {
       hidePullPanel();
       serverDefaults = await api.defaults();
@@ -388,6 +398,7 @@ function autosize() {
   const area = $('prompt');
   area.style.height = 'auto';
   area.style.height = Math.min(area.scrollHeight, 240) + 'px';
+  area.style.overflowY = area.scrollHeight > 240 ? 'auto' : 'hidden';
 }
 
 function wire() {
