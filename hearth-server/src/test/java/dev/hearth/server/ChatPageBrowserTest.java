@@ -267,6 +267,38 @@ class ChatPageBrowserTest extends ServerTestBase {
     }
 
     @Test
+    void conversationsExportAndImportAsJson() throws Exception {
+        fake.reply = "Exported answer";
+        browser.open(page());
+        send("Keep this");
+        awaitReplies(1);
+        // the export is a download: keep the Blob the page makes and read it back
+        browser.js("""
+                window.__exports = [];
+                const make = URL.createObjectURL;
+                URL.createObjectURL = blob => { window.__exports.push(blob); return make(blob); };""");
+        browser.find("#export").click();
+        String json = browser.waitFor("the export", d -> (String) d.executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                window.__exports.length ? window.__exports[0].text().then(done) : done(null);"""));
+        var exported = parse(json);
+        assertEquals("Keep this", exported.at("/conversations/0/title").asText());
+        assertEquals("Exported answer", exported.at("/conversations/0/messages/1/content").asText());
+
+        Path file = Files.writeString(tmp.resolve("conversations.json"), json);
+        Path dir = Files.createDirectories(tmp.resolve("other"));
+        try (HearthServer other = new HearthServer(ServerConfig.defaults(), tinyModel(dir), (f, settings) -> fake)) {
+            other.start("127.0.0.1", 0).load();
+            browser.open("http://127.0.0.1:" + other.port() + "/"); // another origin: its own, empty storage
+            assertEquals(0, browser.all("#conversations li").size());
+            browser.find("#import").sendKeys(file.toAbsolutePath().toString());
+            browser.waitFor("the imported conversation", d -> d.findElements(By.cssSelector("#conversations li")).size() == 1 ? true : null);
+            browser.find("#conversations li .title").click();
+            assertEquals("Exported answer", browser.find(".msg.assistant .content").getText());
+        }
+    }
+
+    @Test
     void aBusyServerSaysWhenToRetry() throws Exception {
         fake.submitFailure = new OverloadedException("the server is busy: 4 requests are waiting", 7);
         browser.open(page());
