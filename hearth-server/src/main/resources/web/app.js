@@ -1,6 +1,6 @@
 // The chat page: wires the sidebar, the conversation, the composer and the settings to the API.
 import { Api, ApiFailure } from './api.js';
-import { Store } from './store.js';
+import { Store, storage } from './store.js';
 import { renderMarkdown, splitThinking } from './render.js';
 import { showPullPanel, hidePullPanel } from './pull.js';
 
@@ -363,11 +363,11 @@ function closeSettings() {
   const dialog = $('settings');
   const form = $('settings-form');
   if (dialog.returnValue === 'save') {
-    const s = {};
+    const s = { model: store.settings().model };
     for (const el of form.elements) if (el.name && el.value !== '') s[el.name] = el.value;
     store.saveSettings(s);
   } else if (dialog.returnValue === 'reset') {
-    store.saveSettings({});
+    store.saveSettings({ model: store.settings().model });
   }
   loadModels();
 }
@@ -454,6 +454,7 @@ function wire() {
   });
 }
 
+storage.onFull = showError;
 wire();
 renderSidebar();
 showConversation(store.current());

@@ -13,8 +13,16 @@ function read(key, fallback) {
   }
 }
 
+/** Called when the browser refuses to store more (its quota for this site is full). */
+export const storage = { onFull: error => console.error(error) };
+
 function write(key, value) {
-  localStorage.setItem(key, JSON.stringify(value));
+  try {
+    localStorage.setItem(key, JSON.stringify(value));
+  } catch (e) {
+    storage.onFull(new Error('the browser\'s storage for this page is full (' + e.name
+      + '): export your conversations and delete old ones'));
+  }
 }
 
 function newId() {

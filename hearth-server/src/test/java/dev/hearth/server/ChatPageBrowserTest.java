@@ -4,6 +4,7 @@ import dev.hearth.engine.generate.LocalGenerator;
 import dev.hearth.engine.generate.OverloadedException;
 import dev.hearth.engine.model.KvCache;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -52,6 +53,12 @@ class ChatPageBrowserTest extends ServerTestBase {
     void plainWindow() {
         browser.size(1280, 860);
         browser.darkTheme(false);
+        browser.scriptErrors(); // only this test's count
+    }
+
+    @AfterEach
+    void noScriptErrors() {
+        if (browser != null) assertEquals(List.of(), browser.scriptErrors(), "JavaScript errors on the page");
     }
 
     private String page() {
