@@ -149,19 +149,22 @@ async function* sseEvents(body, signal) {
 /** The failure an error answer stands for, with the server's own message. */
 async function failure(response) {
   let message = response.statusText || 'HTTP ' + response.status;
+  let code = null;
   try {
     const body = await response.json();
     const e = body.error;
     message = typeof e === 'string' ? e : (e && e.message) || body.message || message;
+    code = e && e.code;
   } catch { /* not JSON: keep the status text */ }
   const status = response.status;
-  if (/no model loaded/i.test(message)) return new ApiFailure('no_model', message, status);
+  // "no model loaded": the model-pulling contract; "no model was given": a server started without -m
+  if (/no model (loaded|was given)/i.test(message) || code === 'no_model') return new ApiFailure('no_model', message, status);
   if (status === 429 || status === 503) {
     const retry = response.headers.get('Retry-After');
     return new ApiFailure('busy', message, status, retry == null ? null : Number(retry));
   }
   if (status === 401 || status === 403) return new ApiFailure('unauthorized', message, status);
-  if (status === 400 && /context|too long|shorten|exceed/i.test(message)) return new ApiFailure('too_long', message, status);
+  if (code === 'context_length_exceeded') return new ApiFailure('too_long', message, status);
   return new ApiFailure('http', message, status);
 }
 

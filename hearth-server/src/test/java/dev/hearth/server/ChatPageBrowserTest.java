@@ -320,7 +320,7 @@ class ChatPageBrowserTest extends ServerTestBase {
         browser.open(page());
         send("a".repeat(FakeGenerator.CONTEXT + 10));
         String error = errorText();
-        assertTrue(error.contains("shorten the prompt"), error);
+        assertTrue(error.startsWith("Too long for the model") && error.contains("shorten the prompt"), error);
     }
 
     @Test
@@ -416,6 +416,8 @@ class ChatPageBrowserTest extends ServerTestBase {
             browser.waitForVisible("#pull-panel");
             browser.waitFor("the panel's message", d -> d.findElement(By.id("pull-panel")).getText()
                     .contains("Pulling models is not available") ? true : null);
+            send("Hello?");
+            assertTrue(errorText().startsWith("No model is loaded: no model was given"), errorText());
             browser.screenshot("no-model");
         }
     }

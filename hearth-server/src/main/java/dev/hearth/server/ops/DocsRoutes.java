@@ -3,7 +3,7 @@ package dev.hearth.server.ops;
 import dev.hearth.server.Fields;
 import dev.hearth.server.HearthServer;
 import dev.hearth.server.Routes;
-import dev.hearth.server.web.ChatPage;
+import dev.hearth.server.WebJars;
 import io.javalin.http.Context;
 
 /**
@@ -20,8 +20,8 @@ public final class DocsRoutes {
 
     public void register(Routes routes) {
         routes.get("/openapi.json", "Documentation", "This API's OpenAPI 3 document", this::openapi);
-        String swagger = swaggerPage(ChatPage.webjarVersion("org.webjars", "swagger-ui"));
-        String redoc = redocPage(ChatPage.webjarVersion("org.webjars.npm", "redoc"));
+        String swagger = swaggerPage(WebJars.version("org.webjars", "swagger-ui"));
+        String redoc = redocPage(WebJars.version("org.webjars.npm", "redoc"));
         routes.get("/docs", "Documentation", "Swagger UI", ctx -> ctx.html(swagger));
         routes.get("/swagger-ui", "Documentation", "Swagger UI", ctx -> ctx.html(swagger));
         routes.get("/redoc", "Documentation", "ReDoc", ctx -> ctx.html(redoc));

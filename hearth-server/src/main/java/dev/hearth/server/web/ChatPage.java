@@ -1,5 +1,6 @@
 package dev.hearth.server.web;
 
+import dev.hearth.server.WebJars;
 import io.javalin.http.Context;
 
 import java.io.IOException;
@@ -7,7 +8,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
-import java.util.Properties;
 
 /**
  * The built-in chat page: {@code web/index.html} from the classpath, served at {@code /} to browsers. Its scripts,
@@ -25,8 +25,8 @@ public final class ChatPage {
 
     public ChatPage() {
         html = resource(RESOURCES + "/index.html")
-                .replace("{{marked}}", webjarVersion("org.webjars.npm", "marked"))
-                .replace("{{dompurify}}", webjarVersion("org.webjars.npm", "dompurify"));
+                .replace("{{marked}}", WebJars.version("org.webjars.npm", "marked"))
+                .replace("{{dompurify}}", WebJars.version("org.webjars.npm", "dompurify"));
     }
 
     /**
@@ -44,29 +44,12 @@ public final class ChatPage {
         ctx.html(html);
     }
 
-    /** The version of a WebJar on the classpath, from its Maven metadata (its files live under that version). */
-    public static String webjarVersion(String group, String artifact) {
-        Properties p = new Properties();
-        try (InputStream in = open("/META-INF/maven/" + group + "/" + artifact + "/pom.properties",
-                "the " + artifact + " WebJar is missing from the classpath")) {
-            p.load(in);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return p.getProperty("version");
-    }
-
     private static String resource(String name) {
-        try (InputStream in = open(name, name + " is missing from the classpath")) {
+        try (InputStream in = ChatPage.class.getResourceAsStream(name)) {
+            if (in == null) throw new IllegalStateException(name + " is missing from the classpath");
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    private static InputStream open(String name, String whyMissing) {
-        InputStream in = ChatPage.class.getResourceAsStream(name);
-        if (in == null) throw new IllegalStateException(whyMissing);
-        return in;
     }
 }
