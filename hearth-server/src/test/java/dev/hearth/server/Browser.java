@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Headless Chromium driven through the system's chromedriver (Debian's {@code chromium} and
@@ -32,6 +33,10 @@ final class Browser implements AutoCloseable {
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     static final Path SCREENSHOTS = Path.of("target", "screenshots");
+
+    /** Kept referenced: Selenium warns at every start that it has no CDP bindings for this Chromium (the raw
+     * CDP commands sent here need none). */
+    private static final Logger SELENIUM_LOG = Logger.getLogger("org.openqa.selenium");
 
     final ChromeDriver driver;
 
@@ -45,6 +50,7 @@ final class Browser implements AutoCloseable {
     }
 
     Browser(Path profile) {
+        SELENIUM_LOG.setLevel(Level.SEVERE);
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toString());
         options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
