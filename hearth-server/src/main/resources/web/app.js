@@ -272,9 +272,9 @@ async function generate(c) {
       if (m.content) {
         c.messages.push({ ...m, stats: { stopped: true } });
         store.save(c);
-        showConversation(c);
+        if (store.currentId === c.id) showConversation(c);
       }
-      showError(e);
+      if (store.currentId === c.id) showError(e);
       return;
     }
   }
@@ -296,7 +296,7 @@ async function generate(c) {
   store.save(c);
   running = null;
   setRunning(false);
-  showConversation(c);
+  if (store.currentId === c.id) showConversation(c); // the user may have opened another one meanwhile
   renderSidebar();
 }
 

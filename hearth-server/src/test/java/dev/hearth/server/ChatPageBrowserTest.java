@@ -227,6 +227,15 @@ class ChatPageBrowserTest extends ServerTestBase {
         assertTrue(!kept.isEmpty() && kept.length() < 200, "the partial reply is kept: " + kept.length());
         assertTrue(browser.find("#send").isDisplayed());
         browser.screenshot("stopped");
+
+        // switching to a new chat while a reply streams stops it and keeps the page on the new chat
+        send("Write more");
+        browser.waitFor("the second reply streams", d -> !d.findElements(By.cssSelector(".msg.streaming")).isEmpty() ? true : null);
+        browser.find("#new-chat").click();
+        await("the server cancelled the second generation", () -> fake.submitted.size() == 2 && fake.submitted.get(1).wasCancelled());
+        browser.waitFor("the new chat stays empty", d -> d.findElements(By.cssSelector(".msg")).isEmpty()
+                && !d.findElements(By.cssSelector("#messages .empty")).isEmpty() ? true : null);
+        assertEquals(1, browser.all("#conversations li").size());
     }
 
     @Test
