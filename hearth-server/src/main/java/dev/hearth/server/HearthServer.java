@@ -11,9 +11,11 @@ import dev.hearth.server.openai.OpenAiRoutes;
 import dev.hearth.server.ops.DocsRoutes;
 import dev.hearth.server.ops.OpsRoutes;
 import dev.hearth.server.tgi.TgiRoutes;
+import dev.hearth.server.web.ChatPage;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import io.javalin.http.staticfiles.Location;
 import io.javalin.json.JavalinJackson;
 import io.javalin.util.JavalinBindException;
 import org.slf4j.Logger;
@@ -55,6 +57,7 @@ public final class HearthServer implements AutoCloseable {
     private final Javalin app;
     private final Routes routes;
     private final Metrics metrics = new Metrics();
+    private final ChatPage chatPage = new ChatPage();
     private final long startedAt = System.currentTimeMillis() / 1000;
     private boolean closed;
     /** Where the one line per request goes (tests listen here). */
@@ -100,6 +103,11 @@ public final class HearthServer implements AutoCloseable {
             c.http.maxRequestSize = config.maxBodyBytes();
             c.http.disableCompression();
             c.staticFiles.enableWebjars();
+            c.staticFiles.add(files -> {
+                files.hostedPath = ChatPage.ASSETS;
+                files.directory = ChatPage.RESOURCES;
+                files.location = Location.CLASSPATH;
+            });
             c.jsonMapper(new JavalinJackson(mapper, true));
             c.requestLogger.http(this::logRequest);
         });
@@ -205,6 +213,10 @@ public final class HearthServer implements AutoCloseable {
         return config;
     }
 
+    public ChatPage chatPage() {
+        return chatPage;
+    }
+
     public Metrics metrics() {
         return metrics;
     }
@@ -292,7 +304,8 @@ public final class HearthServer implements AutoCloseable {
     }
 
     private static boolean isPublic(String path) {
-        return PUBLIC.contains(path) || path.startsWith("/swagger-ui/") || path.startsWith("/redoc/") || path.startsWith("/webjars/");
+        return PUBLIC.contains(path) || path.startsWith("/swagger-ui/") || path.startsWith("/redoc/") || path.startsWith("/webjars/")
+                || path.startsWith(ChatPage.ASSETS + "/");
     }
 
     private boolean authorized(Context ctx) {

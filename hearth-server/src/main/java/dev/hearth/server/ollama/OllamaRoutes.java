@@ -32,6 +32,7 @@ import dev.hearth.server.Sink;
 import dev.hearth.server.Streaming;
 import dev.hearth.server.ToolChoice;
 import dev.hearth.server.openai.Messages;
+import dev.hearth.server.web.ChatPage;
 import io.javalin.http.Context;
 
 import java.time.Duration;
@@ -42,8 +43,8 @@ import java.util.Map;
 
 /**
  * Ollama's native API: NDJSON streams by default, durations in nanoseconds, errors as {@code {"error": "..."}}.
- * {@code GET /} answers "Ollama is running" as Ollama does (clients probe it); a web UI would need to take {@code /}
- * over for browsers (e.g. by the Accept header).
+ * {@code GET /} answers "Ollama is running" as Ollama does (clients probe it), except to a browser (Accept:
+ * text/html), which gets the chat page.
  */
 public final class OllamaRoutes {
     /** The Ollama API level this emulates (clients compare it against minimum versions). */
@@ -57,7 +58,7 @@ public final class OllamaRoutes {
     }
 
     public void register(Routes routes) {
-        routes.get("/", "Ollama", "\"Ollama is running\"", this::root);
+        routes.get("/", "Ollama", "\"Ollama is running\"; the chat page when the client accepts text/html (a browser)", this::root);
         routes.head("/", this::root);
         routes.get("/api/version", "Ollama", "Ollama API version", this::version);
         routes.head("/api/version", this::version);
@@ -73,6 +74,10 @@ public final class OllamaRoutes {
     }
 
     private void root(Context ctx) {
+        if (ChatPage.wanted(ctx)) {
+            server.chatPage().serve(ctx);
+            return;
+        }
         ctx.contentType("text/plain; charset=utf-8").result("Ollama is running");
     }
 

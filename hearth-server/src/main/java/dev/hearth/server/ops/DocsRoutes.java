@@ -3,11 +3,8 @@ package dev.hearth.server.ops;
 import dev.hearth.server.Fields;
 import dev.hearth.server.HearthServer;
 import dev.hearth.server.Routes;
+import dev.hearth.server.WebJars;
 import io.javalin.http.Context;
-
-import java.io.IOException;
-import java.io.InputStream;
-import java.util.Properties;
 
 /**
  * The OpenAPI document built from the route table, and the pages that show it: Swagger UI at /docs and
@@ -23,8 +20,8 @@ public final class DocsRoutes {
 
     public void register(Routes routes) {
         routes.get("/openapi.json", "Documentation", "This API's OpenAPI 3 document", this::openapi);
-        String swagger = swaggerPage(webjarVersion("org.webjars", "swagger-ui"));
-        String redoc = redocPage(webjarVersion("org.webjars.npm", "redoc"));
+        String swagger = swaggerPage(WebJars.version("org.webjars", "swagger-ui"));
+        String redoc = redocPage(WebJars.version("org.webjars.npm", "redoc"));
         routes.get("/docs", "Documentation", "Swagger UI", ctx -> ctx.html(swagger));
         routes.get("/swagger-ui", "Documentation", "Swagger UI", ctx -> ctx.html(swagger));
         routes.get("/redoc", "Documentation", "ReDoc", ctx -> ctx.html(redoc));
@@ -33,19 +30,6 @@ public final class DocsRoutes {
     private void openapi(Context ctx) throws Exception {
         ctx.contentType("application/json").result(Fields.JSON.writerWithDefaultPrettyPrinter()
                 .writeValueAsString(OpenApi.document(server.routes().table(), !server.config().apiKeys().isEmpty(), server.modelId())));
-    }
-
-    /** The version of a WebJar on the classpath, from its Maven metadata (its files live under that version). */
-    static String webjarVersion(String group, String artifact) {
-        String resource = "/META-INF/maven/" + group + "/" + artifact + "/pom.properties";
-        try (InputStream in = DocsRoutes.class.getResourceAsStream(resource)) {
-            if (in == null) throw new IllegalStateException("the " + artifact + " WebJar is missing from the classpath");
-            Properties p = new Properties();
-            p.load(in);
-            return p.getProperty("version");
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read " + resource, e);
-        }
     }
 
     private static String swaggerPage(String version) {
