@@ -2,6 +2,7 @@ package dev.hearth.engine.generate;
 
 import dev.hearth.engine.gguf.GgufArray;
 import dev.hearth.engine.gguf.GgufFile;
+import dev.hearth.engine.grammar.TokenTrie;
 import dev.hearth.engine.model.KvCache;
 import dev.hearth.engine.model.Model;
 import dev.hearth.engine.model.Session;
@@ -50,6 +51,7 @@ public final class LocalGenerator implements Generator {
     private final BlockingQueue<Job> queue;
     private final Thread worker;
     private volatile boolean closed;
+    private TokenTrie pieces; // built on the first request with a grammar
     // The tokens whose keys and values the session holds (engine thread only).
     private final int[] cached;
     private int cachedLength;
@@ -106,12 +108,19 @@ public final class LocalGenerator implements Generator {
                     + " (the prompt and at least one generated token must fit): shorten the prompt or start the server with a larger context size");
         }
         // Built here so that bad sampling parameters (e.g. a logit_bias id outside the vocabulary) fail the request now.
-        Sampler sampler = new Sampler(request.sampling(), tokenizer.vocabSize(), ctx, tokenizer::isEog);
+        TokenTrie vocabulary = request.sampling().grammar() == null ? null : pieces();
+        Sampler sampler = new Sampler(request.sampling(), tokenizer.vocabSize(), ctx, tokenizer::isEog, vocabulary);
         Job job = new Job(request, ids, sampler, listener);
         if (!queue.offer(job)) {
             throw new OverloadedException("the server is busy: " + queue.size() + " requests are already waiting", 1);
         }
         return job;
+    }
+
+    /** The token pieces as the decoder emits them (control tokens emit nothing), built once. */
+    private synchronized TokenTrie pieces() {
+        if (pieces == null) pieces = TokenTrie.of(tokenizer.vocabSize(), id -> tokenizer.piece(id, false), tokenizer::isEog);
+        return pieces;
     }
 
     @Override
@@ -219,6 +228,10 @@ public final class LocalGenerator implements Generator {
                 text = stops.push(decoder.next(token));
                 if (stops.stopped()) {
                     reason = FinishReason.STOP;
+                } else if (sampler.grammarComplete()) { // nothing may follow: as if the model had ended
+                    reason = FinishReason.END_OF_GENERATION;
+                    text += stops.push(decoder.finish());
+                    if (!stops.stopped()) text += stops.flush();
                 } else if (n == max || ids.length + n >= session.contextLength()) {
                     reason = n == max ? FinishReason.LENGTH : FinishReason.CONTEXT_FULL;
                     text += stops.push(decoder.finish());
