@@ -397,19 +397,4 @@ final class GbnfParser {
         }
         return new GrammarException("grammar error at line " + line + ", column " + col + ": " + message);
     }
-
-    /** A growable int array. */
-    static final class IntBuffer {
-        int[] data = new int[16];
-        int size;
-
-        void add(int v) {
-            if (size == data.length) data = Arrays.copyOf(data, size * 2);
-            data[size++] = v;
-        }
-
-        int[] toArray() {
-            return Arrays.copyOf(data, size);
-        }
-    }
 }

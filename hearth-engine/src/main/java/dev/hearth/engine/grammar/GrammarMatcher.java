@@ -48,7 +48,7 @@ public final class GrammarMatcher {
         this.code = grammar.code;
         this.walk = new int[trie.maxDepth + 1];
         this.allowed = new long[(trie.vocabularySize + 63) >>> 6];
-        IntList start = new IntList();
+        IntBuffer start = new IntBuffer();
         stamp++;
         for (int a : grammar.alternatives[grammar.root]) expand(frame(a, EMPTY), start);
         current = intern(new StateKey(start.sortedUnique(), 0, 0, 0));
@@ -202,7 +202,7 @@ public final class GrammarMatcher {
     }
 
     private int advance(int[] stacks, int cp) {
-        IntList out = new IntList();
+        IntBuffer out = new IntBuffer();
         stamp++;
         for (int st : stacks) {
             if (st == EMPTY) continue;
@@ -214,7 +214,7 @@ public final class GrammarMatcher {
     }
 
     /** Adds the stacks reachable from {@code stack} without consuming input whose top is a character class. */
-    private void expand(int stack, IntList out) {
+    private void expand(int stack, IntBuffer out) {
         while (true) {
             if (stack == EMPTY) {
                 out.add(EMPTY);
@@ -277,24 +277,6 @@ public final class GrammarMatcher {
         @Override
         public int hashCode() {
             return Arrays.hashCode(stacks) * 31 + partial * 7 + need;
-        }
-    }
-
-    private static final class IntList {
-        int[] data = new int[8];
-        int size;
-
-        void add(int v) {
-            if (size == data.length) data = Arrays.copyOf(data, size * 2);
-            data[size++] = v;
-        }
-
-        int[] sortedUnique() {
-            int[] a = Arrays.copyOf(data, size);
-            Arrays.sort(a);
-            int w = 0;
-            for (int i = 0; i < a.length; i++) if (w == 0 || a[i] != a[w - 1]) a[w++] = a[i];
-            return w == a.length ? a : Arrays.copyOf(a, w);
         }
     }
 }

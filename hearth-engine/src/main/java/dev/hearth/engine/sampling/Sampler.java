@@ -19,7 +19,8 @@ import static dev.hearth.engine.sampling.RankedTokens.logit;
  * they are skipped then, unless typical_p, which may drop it, is on).
  *
  * <p>One instance per sequence, not thread-safe. It owns the RNG, the penalty window and scratch buffers sized to
- * the vocabulary, all allocated here: {@link #sample} and {@link #accept} allocate nothing.
+ * the vocabulary, all allocated here: {@link #sample} and {@link #accept} allocate nothing (but a grammar's matcher,
+ * as it first meets new parse states).
  *
  * <p>With a grammar in the params, tokens it rejects are masked to -Infinity first of all (llama.cpp applies the
  * grammar before the chain too), and {@link #accept(int)} advances it; {@link #grammarComplete()} then says when
@@ -591,8 +592,9 @@ public final class Sampler {
         return ((double) logit - lastMax) / temperature - lastLogSum;
     }
 
-    private static IllegalStateException noCandidates() {
-        return new IllegalStateException(
-                "no token can be sampled: every logit is -Infinity or NaN (all tokens banned by logit_bias?)");
+    private IllegalStateException noCandidates() {
+        return new IllegalStateException(grammar != null
+                ? "no token can be sampled: the grammar allows no token of this vocabulary here (or logit_bias bans them)"
+                : "no token can be sampled: every logit is -Infinity or NaN (all tokens banned by logit_bias?)");
     }
 }
