@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -55,12 +56,12 @@ public class GrammarMaskBench {
     public void setup() {
         List<byte[]> pieces = syntheticVocabulary(vocabulary, new SplittableRandom(7));
         trie = TokenTrie.of(pieces.size(), pieces::get, id -> id == pieces.size() - 1);
-        Map<String, Object> schema = Map.of("type", "object",
-                "properties", Map.of("name", Map.of("type", "string"),
-                        "age", Map.of("type", "integer", "minimum", 0, "maximum", 150),
-                        "email", Map.of("type", "string", "maxLength", 64),
-                        "tags", Map.of("type", "array", "items", Map.of("type", "string"))),
-                "required", List.of("name", "age"));
+        Map<String, Object> properties = new LinkedHashMap<>(); // schema order is output order
+        properties.put("name", Map.of("type", "string"));
+        properties.put("age", Map.of("type", "integer", "minimum", 0, "maximum", 150));
+        properties.put("email", Map.of("type", "string", "maxLength", 64));
+        properties.put("tags", Map.of("type", "array", "items", Map.of("type", "string")));
+        Map<String, Object> schema = Map.of("type", "object", "properties", properties, "required", List.of("name", "age"));
         grammar = Grammar.fromJsonSchema(schema);
         inString = at(SCHEMA_PREFIX);
         atValue = at(VALUE_PREFIX);

@@ -34,7 +34,7 @@ public final class GrammarMatcher {
     // interned states
     private final Map<StateKey, Integer> stateIds = new HashMap<>();
     private final List<StateKey> states = new ArrayList<>();
-    private final List<int[]> transitions = new ArrayList<>(); // per state: 256 entries, 0 unknown, -1 dead, s+1
+    private int[][] transitions = new int[64][]; // per state: 256 entries, 0 unknown, -1 dead, s+1
 
     private int current;
     private final int[] walk;      // the state at each trie depth during a mask
@@ -100,7 +100,9 @@ public final class GrammarMatcher {
         int i = 1;
         while (i < n) {
             int d = depth[i];
-            int s = step(walk[d - 1], label[i] & 0xFF);
+            int parent = walk[d - 1], b = label[i] & 0xFF;
+            int v = transitions[parent][b]; // step() inlined for the known transitions
+            int s = v > 0 ? v - 1 : v < 0 ? DEAD : step(parent, b);
             if (s < 0) {
                 i = end[i];
                 continue;
@@ -147,18 +149,16 @@ public final class GrammarMatcher {
     private void forget() {
         StateKey keep = states.get(current);
         states.clear();
-        transitions.clear();
+        transitions = new int[64][];
         stateIds.clear();
         current = intern(keep);
     }
 
     private int step(int state, int b) {
-        int[] table = transitions.get(state);
-        int v = table[b];
+        int v = transitions[state][b];
         if (v != 0) return v > 0 ? v - 1 : DEAD;
         int next = computeStep(states.get(state), b);
-        // the lists may have grown; the table array itself is stable
-        table[b] = next < 0 ? -1 : next + 1;
+        transitions[state][b] = next < 0 ? -1 : next + 1; // the array may have grown meanwhile: index again
         return next;
     }
 
@@ -262,7 +262,8 @@ public final class GrammarMatcher {
         if (id != null) return id;
         int s = states.size();
         states.add(key);
-        transitions.add(new int[256]);
+        if (s == transitions.length) transitions = Arrays.copyOf(transitions, s * 2);
+        transitions[s] = new int[256];
         stateIds.put(key, s);
         return s;
     }
