@@ -49,7 +49,11 @@ public final class Grammar {
 
     /** Any JSON object (OpenAI's {@code response_format: {"type": "json_object"}}, Ollama's {@code format: "json"}). */
     public static Grammar anyJsonObject() {
-        return fromJsonSchema(java.util.Map.of("type", "object"));
+        return AnyJsonObject.GRAMMAR;
+    }
+
+    private static final class AnyJsonObject { // compiled once, on first use
+        static final Grammar GRAMMAR = fromJsonSchema(java.util.Map.of("type", "object"));
     }
 
     /**
