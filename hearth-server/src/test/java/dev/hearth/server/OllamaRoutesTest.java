@@ -89,9 +89,12 @@ class OllamaRoutesTest extends ServerTestBase {
         Reply json = post("/api/generate", "{nope");
         assertEquals(400, json.status());
         assertTrue(json.json().path("error").isTextual());
-        Reply format = post("/api/chat", "{" + MODEL + ",\"format\":\"json\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
+        Reply format = post("/api/chat", "{" + MODEL + ",\"format\":\"yaml\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
         assertEquals(400, format.status());
         assertTrue(format.json().path("error").asText().contains("format"));
+        Reply schema = post("/api/chat", "{" + MODEL + ",\"format\":{\"type\":\"string\",\"format\":\"email\"},\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
+        assertEquals(400, schema.status());
+        assertTrue(schema.json().path("error").asText().contains("'format'"), schema.body());
     }
 
     @Test

@@ -46,8 +46,12 @@ class OpenAiErrorsTest extends ServerTestBase {
             "stop not strings|{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"stop\":[1]}|string or a list|stop",
             "logit_bias key|{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"logit_bias\":{\"abc\":1}}|token ids|logit_bias",
             "logit_bias outside vocab|{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"logit_bias\":{\"999\":1}}|outside the vocabulary|logit_bias",
-            "json_schema|{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"schema\":{}}}}|not supported yet|response_format",
-            "json_object|{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"response_format\":{\"type\":\"json_object\"}}|not supported yet|response_format",
+            "json_schema keyword|{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"schema\":{\"type\":\"string\",\"format\":\"email\"}}}}|'format'|response_format",
+            "json_schema missing|{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\"}}}|json_schema.schema|response_format",
+            "response_format type|{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"response_format\":{\"type\":\"xml\"}}|must be 'text'|response_format",
+            "bad gbnf|{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"grammar\":\"root ::= (\\\"a\\\"\"}|expected ')'|grammar",
+            "llama.cpp json_schema|{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"json_schema\":{\"type\":\"array\",\"uniqueItems\":true}}|'uniqueItems'|json_schema",
+            "two constraints|{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"grammar\":\"root ::= \\\"a\\\"\",\"json_schema\":{}}|only one of|json_schema",
     })
     void badRequestsAre400(String name, String body, String messagePart, String param) throws Exception {
         JsonNode e = error(post("/v1/chat/completions", body == null ? "" : body), 400);

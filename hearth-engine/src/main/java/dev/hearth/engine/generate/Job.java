@@ -103,6 +103,10 @@ final class Job implements Generation {
             text = stops.push(decoder.next(token));
             if (stops.stopped()) {
                 reason = FinishReason.STOP;
+            } else if (sampler.grammarComplete()) { // nothing may follow: as if the model had ended
+                reason = FinishReason.END_OF_GENERATION;
+                text += stops.push(decoder.finish());
+                if (!stops.stopped()) text += stops.flush();
             } else if (generated == max || prompt.length + generated >= contextLength) {
                 reason = generated == max ? FinishReason.LENGTH : FinishReason.CONTEXT_FULL;
                 text += stops.push(decoder.finish());

@@ -2,6 +2,7 @@ package dev.hearth.engine.generate;
 
 import dev.hearth.engine.gguf.GgufArray;
 import dev.hearth.engine.gguf.GgufFile;
+import dev.hearth.engine.grammar.TokenTrie;
 import dev.hearth.engine.model.KvCache;
 import dev.hearth.engine.model.Model;
 import dev.hearth.engine.sampling.Sampler;
@@ -56,6 +57,7 @@ public final class LocalGenerator implements Generator {
     private final BlockingQueue<Job> queue;
     private final Thread worker;
     private volatile boolean closed;
+    private TokenTrie pieces; // built on the first request with a grammar
 
     private LocalGenerator(GgufFile file, Options options) {
         this.file = file;
@@ -110,13 +112,20 @@ public final class LocalGenerator implements Generator {
             throw new ContextOverflowException(ids.length, ctx);
         }
         // Built here so that bad sampling parameters (e.g. a logit_bias id outside the vocabulary) fail the request now.
-        Sampler sampler = new Sampler(request.sampling(), tokenizer.vocabSize(), ctx, tokenizer::isEog);
+        TokenTrie vocabulary = request.sampling().grammar() == null ? null : pieces();
+        Sampler sampler = new Sampler(request.sampling(), tokenizer.vocabSize(), ctx, tokenizer::isEog, vocabulary);
         Job job = new Job(request, ids, sampler, listener);
         if (!queue.offer(job)) {
             throw new OverloadedException("the server is busy: " + scheduler.active() + " requests are running and "
                     + queue.size() + " are waiting; retry shortly", 1);
         }
         return job;
+    }
+
+    /** The token pieces as the decoder emits them (control tokens emit nothing), built once. */
+    private synchronized TokenTrie pieces() {
+        if (pieces == null) pieces = TokenTrie.of(tokenizer.vocabSize(), id -> tokenizer.piece(id, false), tokenizer::isEog);
+        return pieces;
     }
 
     @Override

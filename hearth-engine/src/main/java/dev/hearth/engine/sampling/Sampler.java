@@ -1,5 +1,8 @@
 package dev.hearth.engine.sampling;
 
+import dev.hearth.engine.grammar.GrammarMatcher;
+import dev.hearth.engine.grammar.TokenTrie;
+
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
@@ -16,7 +19,12 @@ import static dev.hearth.engine.sampling.RankedTokens.logit;
  * they are skipped then, unless typical_p, which may drop it, is on).
  *
  * <p>One instance per sequence, not thread-safe. It owns the RNG, the penalty window and scratch buffers sized to
- * the vocabulary, all allocated here: {@link #sample} and {@link #accept} allocate nothing.
+ * the vocabulary, all allocated here: {@link #sample} and {@link #accept} allocate nothing (but a grammar's matcher,
+ * as it first meets new parse states).
+ *
+ * <p>With a grammar in the params, tokens it rejects are masked to -Infinity first of all (llama.cpp applies the
+ * grammar before the chain too), and {@link #accept(int)} advances it; {@link #grammarComplete()} then says when
+ * the output is finished. Without one nothing of this runs.
  *
  * <p>Typical use: {@code accept(promptTokens, 0, n)}, then per step {@code t = sample(logits); accept(t);}. Sampling
  * and accepting are separate so a caller can reject a token (speculative decoding); {@link #sampleAndAccept} does
@@ -46,6 +54,7 @@ public final class Sampler {
     private final int[] biasTokens;
     private final float[] biasValues;
     private final boolean[] endsGeneration;
+    private final GrammarMatcher grammar; // null without a grammar
 
     private final float[] logits;     // input after bias and penalties
     private long[] ranked;            // candidates [0, count)
@@ -68,9 +77,11 @@ public final class Sampler {
      * @param contextLength    resolves {@code repeat_last_n = -1}; unused otherwise
      * @param endOfGeneration  the model's end-of-generation tokens (tokenizer business); with {@code ignore_eos}
      *                         they are banned instead of ending generation
+     * @param vocabulary       the token pieces a grammar masks with; needed only when the params carry a grammar
      * @throws SamplingParameterException if logit_bias or stop_token_ids name a token outside the vocabulary
      */
-    public Sampler(SamplingParams params, int vocabularySize, int contextLength, IntPredicate endOfGeneration) {
+    public Sampler(SamplingParams params, int vocabularySize, int contextLength, IntPredicate endOfGeneration,
+                   TokenTrie vocabulary) {
         if (vocabularySize <= 0) throw new IllegalArgumentException("vocabulary size must be > 0: " + vocabularySize);
         this.params = params;
         this.vocabularySize = vocabularySize;
@@ -117,6 +128,15 @@ public final class Sampler {
             biasValues[b++] = e.getValue();
         }
 
+        if (params.grammar() == null) {
+            grammar = null;
+        } else {
+            if (vocabulary == null || vocabulary.vocabularySize() != vocabularySize) {
+                throw new IllegalArgumentException("a grammar needs the token pieces of this vocabulary");
+            }
+            grammar = params.grammar().newMatcher(vocabulary);
+        }
+
         logits = new float[vocabularySize];
         ranked = new long[vocabularySize];
         spare = typicalP < 1 ? new long[vocabularySize] : null;
@@ -130,6 +150,11 @@ public final class Sampler {
             logprobs = null;
             topModel = null;
         }
+    }
+
+    /** Without a grammar: nothing needs the token pieces. */
+    public Sampler(SamplingParams params, int vocabularySize, int contextLength, IntPredicate endOfGeneration) {
+        this(params, vocabularySize, contextLength, endOfGeneration, null);
     }
 
     /** For callers without end-of-generation tokens (tests, raw scoring); {@code repeat_last_n} must not be -1. */
@@ -163,17 +188,30 @@ public final class Sampler {
         return endsGeneration[token];
     }
 
-    /** Adds a token to the penalty window (prompt tokens too: llama.cpp's server feeds the whole prompt). */
+    /** A generated token: adds it to the penalty window and advances the grammar, if any. */
     public void accept(int token) {
+        remember(token);
+        if (grammar != null) grammar.accept(token);
+    }
+
+    /**
+     * Prompt tokens {@code tokens[from..to)}: they feed the penalty window (llama.cpp's server feeds the whole
+     * prompt; only the last repeat_last_n can matter) but not the grammar, which constrains the output only.
+     */
+    public void accept(int[] tokens, int from, int to) {
+        for (int i = Math.max(from, to - windowCapacity); i < to; i++) remember(tokens[i]);
+    }
+
+    private void remember(int token) {
         if (token < 0 || token >= vocabularySize) {
             throw new IllegalArgumentException("token " + token + " outside the vocabulary of " + vocabularySize);
         }
         if (window != null) window.accept(token);
     }
 
-    /** {@link #accept(int)} for {@code tokens[from..to)}; only the last repeat_last_n can matter. */
-    public void accept(int[] tokens, int from, int to) {
-        for (int i = Math.max(from, to - windowCapacity); i < to; i++) accept(tokens[i]);
+    /** Whether the grammar is complete and allows nothing more: the generation is over. False without a grammar. */
+    public boolean grammarComplete() {
+        return grammar != null && grammar.isComplete();
     }
 
     /** Empties the penalty window; the RNG continues. */
@@ -198,10 +236,11 @@ public final class Sampler {
             throw new IllegalArgumentException("expected " + vocabularySize + " logits, got " + input.length);
         }
         int token;
-        if (temperature == 0 && typicalP >= 1 && biasTokens.length == 0 && window == null) {
+        if (temperature == 0 && typicalP >= 1 && biasTokens.length == 0 && window == null && grammar == null) {
             token = argmax(input); // nothing changes the logits: no copy
         } else {
             System.arraycopy(input, 0, logits, 0, vocabularySize);
+            if (grammar != null) grammar.mask(logits);
             for (int i = 0; i < biasTokens.length; i++) logits[biasTokens[i]] += biasValues[i];
             if (window != null) window.apply(logits, repeatPenalty, frequencyPenalty, presencePenalty);
             token = temperature == 0 && typicalP >= 1 ? argmax(logits) : chain();
@@ -553,8 +592,9 @@ public final class Sampler {
         return ((double) logit - lastMax) / temperature - lastLogSum;
     }
 
-    private static IllegalStateException noCandidates() {
-        return new IllegalStateException(
-                "no token can be sampled: every logit is -Infinity or NaN (all tokens banned by logit_bias?)");
+    private IllegalStateException noCandidates() {
+        return new IllegalStateException(grammar != null
+                ? "no token can be sampled: the grammar allows no token of this vocabulary here (or logit_bias bans them)"
+                : "no token can be sampled: every logit is -Infinity or NaN (all tokens banned by logit_bias?)");
     }
 }

@@ -1,5 +1,8 @@
 package dev.hearth.engine.sampling;
 
+import dev.hearth.engine.grammar.Grammar;
+import dev.hearth.engine.grammar.GrammarException;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -7,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The per-request sampling settings, with llama.cpp server semantics and defaults. The constructor validates every
@@ -37,6 +41,8 @@ import java.util.Set;
  * @param stop             stop strings (see {@link StopStrings}); empty strings are dropped
  * @param stopTokenIds     extra token ids that end generation, beside the model's end-of-generation tokens
  * @param ignoreEos        the model's end-of-generation tokens are banned (llama.cpp: bias -inf) and do not stop
+ * @param grammar          constrained decoding: only tokens that keep the output a prefix of the grammar's language
+ *                         are sampled, end-of-generation only where it is complete; null for none
  */
 public record SamplingParams(
         double temperature,
@@ -56,7 +62,8 @@ public record SamplingParams(
         LogprobMode logprobMode,
         List<String> stop,
         Set<Integer> stopTokenIds,
-        boolean ignoreEos) {
+        boolean ignoreEos,
+        Grammar grammar) {
 
     /** Upper bound for {@link #topLogprobs}; the OpenAI-compatible routes apply their own limit of 20 on top. */
     public static final int MAX_TOP_LOGPROBS = 1024;
@@ -131,6 +138,7 @@ public record SamplingParams(
         b.stop = new ArrayList<>(stop);
         b.stopTokenIds = new LinkedHashSet<>(stopTokenIds);
         b.ignoreEos = ignoreEos;
+        b.grammar = grammar;
         return b;
     }
 
@@ -203,6 +211,9 @@ public record SamplingParams(
         private List<String> stop = new ArrayList<>();
         private Set<Integer> stopTokenIds = new LinkedHashSet<>();
         private boolean ignoreEos;
+        private Grammar grammar;
+        private String grammarParameter;
+        private Supplier<Grammar> pendingGrammar; // compiled by build(), so errors name the API field
 
         private Builder() {}
 
@@ -228,6 +239,35 @@ public record SamplingParams(
         public Builder stopTokenIds(Set<Integer> v) { stopTokenIds = new LinkedHashSet<>(v); return this; }
         public Builder ignoreEos(boolean v) { ignoreEos = v; return this; }
 
+        /** A compiled grammar, or null for none. */
+        public Builder grammar(Grammar v) {
+            grammar = v;
+            pendingGrammar = null;
+            return this;
+        }
+
+        /** A GBNF grammar, compiled by {@link #build()}; an error names {@code parameter} (the API field). */
+        public Builder gbnf(String parameter, String gbnf) {
+            return pending(parameter, () -> Grammar.parse(gbnf));
+        }
+
+        /** A JSON schema (a parsed JSON tree), compiled by {@link #build()}; an error names {@code parameter}. */
+        public Builder jsonSchema(String parameter, Object schema) {
+            return pending(parameter, () -> Grammar.fromJsonSchema(schema));
+        }
+
+        /** A regular expression for the whole output, compiled by {@link #build()}; an error names {@code parameter}. */
+        public Builder regex(String parameter, String regex) {
+            return pending(parameter, () -> Grammar.fromRegex(regex));
+        }
+
+        private Builder pending(String parameter, Supplier<Grammar> compile) {
+            grammar = null;
+            grammarParameter = parameter;
+            pendingGrammar = compile;
+            return this;
+        }
+
         /** All samplers off except the draw: the plain softmax distribution at temperature 1, no penalties. */
         public Builder neutral() {
             temperature = 1;
@@ -242,9 +282,17 @@ public record SamplingParams(
         }
 
         public SamplingParams build() {
+            if (pendingGrammar != null) {
+                try {
+                    grammar = pendingGrammar.get();
+                } catch (GrammarException e) {
+                    throw new SamplingParameterException(grammarParameter, e.getMessage());
+                }
+                pendingGrammar = null;
+            }
             return new SamplingParams(temperature, topK, topP, minP, typicalP, minKeep, repeatPenalty, repeatLastN,
                     presencePenalty, frequencyPenalty, logitBias, seed, logprobs, topLogprobs, logprobMode, stop,
-                    stopTokenIds, ignoreEos);
+                    stopTokenIds, ignoreEos, grammar);
         }
     }
 }

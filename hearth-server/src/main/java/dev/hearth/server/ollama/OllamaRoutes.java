@@ -28,6 +28,7 @@ import dev.hearth.server.ModelRegistry;
 import dev.hearth.server.ReasoningFormat;
 import dev.hearth.server.Routes;
 import dev.hearth.server.SamplingFields;
+import dev.hearth.server.StructuredOutput;
 import dev.hearth.server.Sink;
 import dev.hearth.server.Streaming;
 import dev.hearth.server.ToolChoice;
@@ -272,10 +273,6 @@ public final class OllamaRoutes {
     }
 
     private static void unsupported(ObjectNode body) {
-        JsonNode format = body.get("format");
-        if (format != null && !format.isNull() && !(format.isTextual() && format.asText().isEmpty())) {
-            throw ApiError.invalid("format", "format (structured output) is not supported yet; leave it out");
-        }
         JsonNode images = body.get("images");
         if (images != null && images.isArray() && !images.isEmpty()) {
             throw ApiError.invalid("images", "images are not supported: this model takes text only");
@@ -303,7 +300,9 @@ public final class OllamaRoutes {
         if (top != null && (top < 0 || top > 20)) throw ApiError.invalid("top_logprobs", "top_logprobs must be between 0 and 20");
         SamplingParams sampling;
         try {
-            sampling = SamplingFields.read(options).logprobs(logprobs).topLogprobs(logprobs && top != null ? top : 0).build();
+            SamplingParams.Builder b = SamplingFields.read(options).logprobs(logprobs).topLogprobs(logprobs && top != null ? top : 0);
+            StructuredOutput.ollama(body.get("format"), b);
+            sampling = b.build();
         } catch (SamplingParameterException e) {
             throw ApiError.invalid(e.parameter(), e.getMessage());
         }

@@ -9,6 +9,7 @@ import dev.hearth.engine.sampling.SamplingParams;
 import dev.hearth.server.ApiError;
 import dev.hearth.server.Fields;
 import dev.hearth.server.SamplingFields;
+import dev.hearth.server.StructuredOutput;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -58,18 +59,11 @@ record OpenAiRequest(String model, int n, int maxTokens, boolean stream, boolean
             throw ApiError.invalid(chat ? "top_logprobs" : "logprobs", (chat ? "top_logprobs" : "logprobs")
                     + " must be between 0 and " + MAX_TOP_LOGPROBS + ", got " + top);
         }
-        ObjectNode format = Fields.objectField(body, "response_format");
-        if (format != null) {
-            String type = Fields.string(format, "type", "text");
-            if (!type.equals("text")) {
-                throw new ApiError(ApiError.Kind.INVALID, "response_format type '" + type + "' is not supported yet: "
-                        + "this server cannot enforce JSON output; leave response_format out or use type 'text'",
-                        "response_format", "unsupported_parameter");
-            }
-        }
         SamplingParams sampling;
         try {
-            sampling = SamplingFields.read(body).logprobs(logprobs).topLogprobs(top).build();
+            SamplingParams.Builder b = SamplingFields.read(body).logprobs(logprobs).topLogprobs(top);
+            StructuredOutput.openAi(body, b);
+            sampling = b.build();
         } catch (SamplingParameterException e) {
             throw ApiError.invalid(e.parameter(), e.getMessage());
         }

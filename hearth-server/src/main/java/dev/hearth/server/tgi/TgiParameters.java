@@ -6,6 +6,7 @@ import dev.hearth.engine.sampling.SamplingParameterException;
 import dev.hearth.engine.sampling.SamplingParams;
 import dev.hearth.server.ApiError;
 import dev.hearth.server.Fields;
+import dev.hearth.server.StructuredOutput;
 
 import java.util.List;
 
@@ -44,8 +45,6 @@ record TgiParameters(SamplingParams sampling, int maxNewTokens, boolean details,
             throw ApiError.invalid("decoder_input_details", "`decoder_input_details` is not supported");
         }
         if (Fields.bool(p, "watermark", false)) throw ApiError.invalid("watermark", "`watermark` is not supported");
-        JsonNode grammar = p.get("grammar");
-        if (grammar != null && !grammar.isNull()) throw ApiError.invalid("grammar", "`grammar` is not supported yet");
         Integer topN = Fields.integer(p, "top_n_tokens");
         if (topN != null && (topN < 0 || topN > MAX_TOP_N_TOKENS)) {
             throw ApiError.invalid("top_n_tokens", "`top_n_tokens` must be >= 0 and <= " + MAX_TOP_N_TOKENS + ". Given: " + topN);
@@ -67,6 +66,7 @@ record TgiParameters(SamplingParams sampling, int maxNewTokens, boolean details,
         int top = topN == null ? 0 : topN;
         // streamed events and details carry each token's logprob
         b.logprobs(details || streaming || top > 0).topLogprobs(top);
+        StructuredOutput.tgi(p.get("grammar"), b);
         try {
             return new TgiParameters(b.build(), max == null ? DEFAULT_MAX_NEW_TOKENS : max, details,
                     Fields.bool(p, "return_full_text", false), top);
