@@ -19,7 +19,7 @@ import java.util.Properties;
 @Command(name = "hearth", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Hearth: a pure-Java LLM inference server for CPUs (GGUF models).",
         subcommands = {InspectCommand.class, ServeCommand.class, TokenizeCommand.class, DetokenizeCommand.class,
-                TemplateCommand.class, GenerateCommand.class, ChatCommand.class, BenchCommand.class,
+                TemplateCommand.class, GenerateCommand.class, ChatCommand.class, BenchCommand.class, SynthCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
