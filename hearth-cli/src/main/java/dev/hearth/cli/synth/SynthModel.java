@@ -82,7 +82,7 @@ public final class SynthModel {
                 }
                 end = Math.max(end, pos);
             }
-            // The reader wants the last tensor's padding too when the data section is aligned; pad to 32.
+            // End on the alignment (general.alignment = 32), as GgufWriter.write pads after every tensor.
             long padded = (end + 31) / 32 * 32;
             if (padded > end) writeFully(ch, ByteBuffer.allocate((int) (padded - end)), end);
             return ch.size();

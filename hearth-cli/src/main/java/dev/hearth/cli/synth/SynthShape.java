@@ -47,19 +47,17 @@ public record SynthShape(String name, String architecture, int embedding, int la
         while (h % kv != 0) kv--;
         int ff = embedding != null ? Math.max(32, (int) ((long) feedForward * e / this.embedding) / 32 * 32) : feedForward;
         int v = vocabulary != null ? vocabulary : this.vocabulary;
-        if (e % h != 0 || e % 32 != 0) throw new IllegalArgumentException("--embd must be a multiple of 32 and of the head size " + headDim());
-        // Specials keep their order but move to fit the smaller vocabulary: same place relative to the end or start.
+        if (e % headDim() != 0 || e % 32 != 0) throw new IllegalArgumentException("--embd must be a multiple of 32 and of the head size " + headDim());
+        // Specials keep their order and their place at the start or the end of the smaller vocabulary.
+        int move = specials.getFirst().id() > this.vocabulary / 2 ? v - this.vocabulary : 0;
         List<Special> moved = new ArrayList<>();
-        int shift = v - this.vocabulary;
-        boolean atEnd = specials.getFirst().id() > this.vocabulary / 2;
-        for (Special s : specials) moved.add(new Special(atEnd ? s.id() + shift : s.id(), s.text()));
-        int pad = padFrom < 0 ? -1 : padFrom + shift;
-        int d = atEnd ? shift : 0;
+        for (Special s : specials) moved.add(new Special(s.id() + move, s.text()));
+        int pad = padFrom < 0 ? -1 : padFrom + move;
         if (moved.stream().anyMatch(s -> s.id() < 0 || s.id() >= v) || v < 256 + specials.size() + 64) {
             throw new IllegalArgumentException("--vocab " + v + " is too small for " + specials.size() + " special tokens and the 256 bytes");
         }
         return new SynthShape(name, architecture, e, l, h, kv, ff, v, ropeTheta, rmsEps, context, qkvBias, llama3Rope,
-                pre, moved, pad, bos + d, eos + d, eot + d, addBos, chatTemplate);
+                pre, moved, pad, bos + move, eos + move, eot + move, addBos, chatTemplate);
     }
 
     private static SynthShape llama32() {
