@@ -173,7 +173,7 @@ final class ServerLoad {
             + "thunder quiet silver canyon pepper marble ladder velvet hollow ember prism glacier falcon tide "
             + "measure carry build follow wander listen gather sketch borrow polish travel answer imagine").split(" ");
 
-    /** One prompt per request: different words each, about the target size in tokens. */
+    /** One prompt per request: different words each, about the target size in tokens (the chat template adds more). */
     private List<String> prompts() throws InterruptedException {
         Random random = new Random(settings.seed());
         String sample = text(random, 4000);
@@ -181,7 +181,10 @@ final class ServerLoad {
         double charsPerToken = sampleTokens > 0 ? (double) sample.length() / sampleTokens : 4.0;
         int chars = Math.max(1, (int) Math.round(settings.promptTokens() * charsPerToken));
         List<String> prompts = new ArrayList<>(settings.requests());
-        for (int i = 0; i < settings.requests(); i++) prompts.add("Request " + i + ". " + text(random, chars));
+        for (int i = 0; i < settings.requests(); i++) {
+            String prefix = "Request " + i + ". "; // part of the budget, so the size is the user message's
+            prompts.add(prefix + text(random, Math.max(1, chars - prefix.length())));
+        }
         return prompts;
     }
 
