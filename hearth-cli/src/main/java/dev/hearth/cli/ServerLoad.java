@@ -134,7 +134,8 @@ final class ServerLoad {
     }
 
     private HttpRequest.Builder call(String path) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(settings.server().resolve(path)).timeout(settings.timeout());
+        // Relative to the server URL (which ends in '/'), so a base path such as http://host/llm/ is kept.
+        HttpRequest.Builder b = HttpRequest.newBuilder(settings.server().resolve(path.substring(1))).timeout(settings.timeout());
         if (settings.apiKey() != null) b.header("Authorization", "Bearer " + settings.apiKey());
         return b;
     }
