@@ -18,6 +18,11 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -33,19 +38,54 @@ import java.util.concurrent.Callable;
                 "pp<P>: P tokens evaluated as one prompt (in batches) on an empty KV cache; tg<N>: N tokens "
                         + "evaluated one at a time from an empty KV cache. The tokens are random ids from the "
                         + "vocabulary (speed does not depend on them). Each test runs once to warm up, then R "
-                        + "times; the table shows tokens/s as mean ± standard deviation over the R runs."})
+                        + "times; the table shows tokens/s as mean ± standard deviation over the R runs.",
+                "With --server URL instead of -m: load-test a running OpenAI-compatible server with C concurrent "
+                        + "streaming chat completions (R in all) and report aggregate tokens/s, time to first token, "
+                        + "inter-token latency and request latency percentiles, and errors by status."})
 final class BenchCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL",
+    @Option(names = {"-m", "--model"}, paramLabel = "MODEL",
             description = "A GGUF file, a cached model's name (see `hearth list`), or OWNER/REPO:QUANT (pulled first).")
     String modelName;
 
     @picocli.CommandLine.Mixin
     HubOptions hub;
+
+    @Option(names = "--server", paramLabel = "URL", description = "Load-test this server instead (e.g. http://127.0.0.1:8080).")
+    String server;
+
+    @Option(names = "--concurrency", paramLabel = "C", defaultValue = "1",
+            description = "With --server: requests in flight at once (default ${DEFAULT-VALUE}).")
+    int concurrency;
+
+    @Option(names = "--requests", paramLabel = "R", description = "With --server: requests in all (default 4 x C).")
+    Integer requests;
+
+    @Option(names = "--prompt-tokens", paramLabel = "P", defaultValue = "128",
+            description = "With --server: prompt size in tokens, about (default ${DEFAULT-VALUE}).")
+    int serverPromptTokens;
+
+    @Option(names = "--max-tokens", paramLabel = "M", defaultValue = "128",
+            description = "With --server: max_tokens of each request (default ${DEFAULT-VALUE}).")
+    int maxTokens;
+
+    @Option(names = "--api-key", paramLabel = "K", description = "With --server: sent as a bearer token.")
+    String apiKey;
+
+    @Option(names = "--server-model", paramLabel = "NAME", description = "With --server: the model field (default: the first of /v1/models).")
+    String serverModel;
+
+    @Option(names = "--ignore-eos", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "With --server: ask for exactly M tokens per request (ignore_eos; default on).")
+    boolean ignoreEos;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "600",
+            description = "With --server: per-request timeout (default ${DEFAULT-VALUE}).")
+    int timeoutSeconds;
 
     @Option(names = {"-p", "--n-prompt"}, paramLabel = "P", defaultValue = "512",
             description = "Prompt tokens of the pp test; 0 skips it (default ${DEFAULT-VALUE}).")
@@ -67,8 +107,9 @@ final class BenchCommand implements Callable<Integer> {
             description = "KV cache element type: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}, as llama-bench).")
     KvCache.Type kvType;
 
-    @Option(names = "--json", description = "Print a JSON array with one object per test (llama-bench -o json's fields).")
+    @Option(names = "--json", description = "Print a JSON array with one object per test (llama-bench -o json's fields); with --server, one JSON object.")
     boolean json;
+
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "1234", description = "Seed of the random token ids.")
     long seed;
@@ -88,6 +129,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if ((modelName == null) == (server == null)) throw usage("give either -m MODEL or --server URL");
+        if (server != null) return loadTest();
         if (promptTokens < 0 || genTokens < 0) throw usage("-p and -n must be >= 0");
         if (promptTokens == 0 && genTokens == 0) throw usage("nothing to measure: -p and -n are both 0");
         if (repetitions < 1) throw usage("-r must be >= 1, got " + repetitions);
@@ -119,6 +162,30 @@ final class BenchCommand implements Callable<Integer> {
             out.flush();
         }
         return 0;
+    }
+
+    private int loadTest() throws Exception {
+        int total = requests != null ? requests : 4 * concurrency;
+        if (concurrency < 1 || total < 1) throw usage("--concurrency and --requests must be >= 1");
+        if (serverPromptTokens < 1 || maxTokens < 1) throw usage("--prompt-tokens and --max-tokens must be >= 1");
+        URI uri;
+        try {
+            uri = URI.create(server.endsWith("/") ? server : server + "/");
+        } catch (IllegalArgumentException e) {
+            throw usage("--server: not a URL: " + server);
+        }
+        if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) throw usage("--server must be an http(s) URL, got " + server);
+        var settings = new ServerLoad.Settings(uri, concurrency, total, serverPromptTokens, maxTokens, apiKey, serverModel,
+                ignoreEos, Duration.ofSeconds(timeoutSeconds), seed);
+        ServerLoad.Report report;
+        try (ExecutorService io = Executors.newVirtualThreadPerTaskExecutor();
+             HttpClient http = HttpClient.newBuilder().executor(io).connectTimeout(Duration.ofSeconds(10)).build()) {
+            report = new ServerLoad(settings, http).run();
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.print(json ? ServerLoad.json(report) : ServerLoad.text(report));
+        out.flush();
+        return report.succeeded() > 0 ? 0 : 1; // failures are part of the measurement; none succeeding is not
     }
 
     private Result measure(String name, int prompt, int gen, Runnable test) {

@@ -20,7 +20,7 @@ import java.util.Properties;
         description = "Hearth: a pure-Java LLM inference server for CPUs (GGUF models).",
         subcommands = {InspectCommand.class, ServeCommand.class, TokenizeCommand.class, DetokenizeCommand.class,
                 TemplateCommand.class, GenerateCommand.class, ChatCommand.class, BenchCommand.class, PullCommand.class,
-                ListCommand.class, RmCommand.class,
+                ListCommand.class, RmCommand.class, SynthCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
