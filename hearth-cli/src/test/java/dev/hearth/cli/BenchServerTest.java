@@ -101,7 +101,7 @@ class BenchServerTest {
     void refusesBadOptions() {
         Cli.Run r = run("bench", "--requests", "2");
         assertEquals(2, r.exit());
-        assertTrue(r.err().contains("either -m FILE.gguf or --server URL"), r.err());
+        assertTrue(r.err().contains("either -m MODEL or --server URL"), r.err());
         assertEquals(2, run("bench", "--server", "ftp://x", "--requests", "1").exit());
         assertEquals(2, run("bench", "--server", base, "--concurrency", "0").exit());
         Cli.Run threads = run("bench", "-m", CliFixtures.dir().resolve("models/llama-spm-q8_0.gguf").toString(), "-t", "-1");
