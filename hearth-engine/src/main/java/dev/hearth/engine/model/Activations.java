@@ -95,6 +95,13 @@ final class Activations {
         return q.scales;
     }
 
+    /** Sums of each 32 consecutive Q8_K values (exact ints; the K-quants' min terms), {@code cols / 32} per input row. */
+    int[] sums32(GgmlType type) {
+        Quantized q = quantized(type);
+        if (q.values == null) widen(type, q);
+        return q.sums;
+    }
+
     private Quantized quantized(GgmlType type) {
         Quantized q = blocks.get(type);
         long rowBytes = type.byteSize(cols);
@@ -120,6 +127,7 @@ final class Activations {
         if (q.valueArray == null || q.valueArray.length < n) {
             q.valueArray = new short[n];
             q.scaleArray = new float[nb];
+            q.sumArray = new int[n / 32];
         }
         byte[] src = q.bytes;
         for (int b = 0; b < nb; b++) {
@@ -127,8 +135,14 @@ final class Activations {
             q.scaleArray[b] = type == GgmlType.Q8_K ? q.segment.get(FLOAT, o) : Float.float16ToFloat(q.segment.get(SHORT, o));
             for (int j = 0; j < blockSize; j++) q.valueArray[b * blockSize + j] = src[o + qs + j];
         }
+        for (int g = 0; g < n / 32; g++) {
+            int sum = 0;
+            for (int j = 0; j < 32; j++) sum += q.valueArray[g * 32 + j];
+            q.sumArray[g] = sum;
+        }
         q.values = q.valueArray;
         q.scales = q.scaleArray;
+        q.sums = q.sumArray;
     }
 
     /** One quantized form of the input: its blocks and, once asked for, their values widened for the vector kernels. */
@@ -138,6 +152,7 @@ final class Activations {
         boolean ready;
         short[] values, valueArray;
         float[] scales, scaleArray;
+        int[] sums, sumArray;
 
         Quantized(byte[] bytes) {
             this.bytes = bytes;

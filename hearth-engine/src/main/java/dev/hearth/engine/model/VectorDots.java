@@ -27,14 +27,17 @@ import static jdk.incubator.vector.VectorOperators.LSHR;
  * int16 products, read as 16 ints and then 8 longs, adding each pair of halves, holds in long lane k the exact sum of
  * products 4k..4k+3 — llama.cpp's lane k.
  *
- * <p>Covers Q8_0 (8-lane order, one or more input rows), Q4_0 repacked (one float chain per output), Q4_K and Q6_K
- * (8 integer lanes per superblock); the other types and orders stay with {@link GgmlDots}.
+ * <p>Covers Q8_0, Q4_0, Q5_0 and IQ4_NL (8-lane order; Q4_0 also as repacked, one float chain per output), Q4_K
+ * and Q6_K (8 integer lanes per superblock); the other types stay with {@link GgmlDots}.
  */
 final class VectorDots {
     private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128, B256 = ByteVector.SPECIES_256;
     private static final VectorSpecies<Short> S256 = ShortVector.SPECIES_256, S512 = ShortVector.SPECIES_512;
     private static final VectorSpecies<Integer> I512 = IntVector.SPECIES_512;
-    private static final VectorSpecies<Float> F256 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Float> F128 = FloatVector.SPECIES_128, F256 = FloatVector.SPECIES_256;
+    private static final ShortVector IOTA16 = (ShortVector) ShortVector.SPECIES_256.iotaShuffle(0, 1, false).toVector();
+    private static final ShortVector IQ4NL = ShortVector.fromArray(ShortVector.SPECIES_256,
+            new short[]{-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113}, 0);
     private static final VectorMask<Integer> HIGH_8 = VectorMask.fromLong(I512, 0xFF00L);
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
@@ -49,8 +52,7 @@ final class VectorDots {
     static boolean supports(Matrix m, int batch) {
         if (!ENABLED) return false;
         return switch (m.type) {
-            case Q8_0, Q4_K, Q6_K -> true;
-            case Q4_0 -> GgmlDots.kernel(m.type, m.rows, m.tokenEmbedding, batch) == GgmlDots.Kernel.REPACKED_Q4_0;
+            case Q8_0, Q4_0, Q5_0, IQ4_NL, Q4_K, Q6_K -> true;
             default -> false;
         };
     }
@@ -60,17 +62,21 @@ final class VectorDots {
         GgmlType vt = m.format.vecDotType();
         short[] xv = x.values(vt);
         float[] xd = x.scales(vt);
-        MemorySegment xs = x.blocks(vt), w = m.data;
+        int[] xSums = vt == GgmlType.Q8_K ? x.sums32(vt) : null;
+        MemorySegment w = m.data;
         int batch = x.batch(), cols = m.cols, rows = m.rows, nb = cols / m.type.blockSize;
-        long rowBytes = m.rowBytes, xRowBytes = vt.byteSize(cols);
+        long rowBytes = m.rowBytes;
+        GgmlDots.Kernel kernel = GgmlDots.kernel(m.type, rows, m.tokenEmbedding, batch);
+        boolean repacked = kernel == GgmlDots.Kernel.REPACKED_Q4_0, alternate = m.type == GgmlType.IQ4_NL && kernel == GgmlDots.Kernel.VEC_DOT;
         for (int r = from; r < to; r++) {
             long ro = r * rowBytes;
             for (int i = 0; i < batch; i++) {
                 int xo = i * cols, dOff = i * nb;
                 y[i * rows + r] = switch (m.type) {
                     case Q8_0 -> q8_0(w, ro, nb, xv, xo, xd, dOff);
-                    case Q4_0 -> q4_0Repacked(w, ro, nb, xv, xo, xd, dOff);
-                    case Q4_K -> q4_K(w, ro, nb, xv, xo, xd, dOff, xs, i * xRowBytes);
+                    case Q4_0 -> repacked ? q4_0Repacked(w, ro, nb, xv, xo, xd, dOff) : nibbles(m.type, w, ro, nb, xv, xo, xd, dOff, false);
+                    case Q5_0, IQ4_NL -> nibbles(m.type, w, ro, nb, xv, xo, xd, dOff, alternate);
+                    case Q4_K -> q4_K(w, ro, nb, xv, xo, xd, dOff, xSums, i * cols / 32);
                     case Q6_K -> q6_K(w, ro, nb, xv, xo, xd, dOff);
                     default -> throw new IllegalStateException(m.type.name());
                 };
@@ -94,6 +100,60 @@ final class VectorDots {
         return hsum8(acc);
     }
 
+    /**
+     * Q4_0, Q5_0 and IQ4_NL blocks in the 8-lane order of Q8_0 (lanes 0-3 from the low nibbles, 4-7 from the high
+     * ones, as two 128-bit vectors); with {@code alternate} (IQ4_NL's vec_dot) odd blocks go to a second accumulator,
+     * added lane-wise at the end.
+     */
+    static float nibbles(GgmlType type, MemorySegment w, long ro, int nb, short[] xv, int xo, float[] xd, int dOff, boolean alternate) {
+        if (alternate && nb % 2 != 0) throw new UnsupportedOperationException("IQ4_NL rows of an odd number of blocks");
+        int bytes = type.typeSize, qs = type == GgmlType.Q5_0 ? 6 : 2;
+        FloatVector lo0 = FloatVector.zero(F128), hi0 = FloatVector.zero(F128), lo1 = FloatVector.zero(F128), hi1 = FloatVector.zero(F128);
+        for (int b = 0; b < nb; b++) {
+            long o = ro + (long) b * bytes;
+            ShortVector s = (ShortVector) ByteVector.fromMemorySegment(B128, w, o + qs, LE).convertShape(B2S, S256, 0);
+            ShortVector lo = s.and((short) 0xF), hi = s.lanewise(ASHR, 4).and((short) 0xF);
+            switch (type) {
+                case Q4_0 -> {
+                    lo = lo.sub((short) 8);
+                    hi = hi.sub((short) 8);
+                }
+                case Q5_0 -> { // bit j of qh is the fifth bit of value j
+                    int qh = w.get(INT, o + 2);
+                    lo = lo.or(ShortVector.broadcast(S256, (short) qh).lanewise(LSHR, IOTA16).and((short) 1).lanewise(LSHL, 4)).sub((short) 16);
+                    hi = hi.or(ShortVector.broadcast(S256, (short) (qh >>> 16)).lanewise(LSHR, IOTA16).and((short) 1).lanewise(LSHL, 4)).sub((short) 16);
+                }
+                default -> { // IQ4_NL: the nibble indexes the non-linear table
+                    lo = lo.selectFrom(IQ4NL);
+                    hi = hi.selectFrom(IQ4NL);
+                }
+            }
+            int v = xo + b * 32;
+            IntVector pl = lo.mul(ShortVector.fromArray(S256, xv, v)).reinterpretAsInts();
+            IntVector ph = hi.mul(ShortVector.fromArray(S256, xv, v + 16)).reinterpretAsInts();
+            pl = pl.add(pl.lanewise(LSHL, 16)).lanewise(ASHR, 16);
+            ph = ph.add(ph.lanewise(LSHL, 16)).lanewise(ASHR, 16);
+            LongVector ll = pl.reinterpretAsLongs(), lh = ph.reinterpretAsLongs();
+            ll = ll.add(ll.lanewise(LSHL, 32)).lanewise(ASHR, 32);
+            lh = lh.add(lh.lanewise(LSHL, 32)).lanewise(ASHR, 32);
+            FloatVector dd = FloatVector.broadcast(F128, Float.float16ToFloat(w.get(HALF, o)) * xd[dOff + b]);
+            FloatVector fl = (FloatVector) ll.convertShape(L2F, F128, 0), fh = (FloatVector) lh.convertShape(L2F, F128, 0);
+            if (alternate && (b & 1) == 1) {
+                lo1 = fl.fma(dd, lo1);
+                hi1 = fh.fma(dd, hi1);
+            } else {
+                lo0 = fl.fma(dd, lo0);
+                hi0 = fh.fma(dd, hi0);
+            }
+        }
+        if (alternate) {
+            lo0 = lo0.add(lo1);
+            hi0 = hi0.add(hi1);
+        }
+        float r0 = hi0.lane(0) + lo0.lane(0), r1 = hi0.lane(1) + lo0.lane(1), r2 = hi0.lane(2) + lo0.lane(2), r3 = hi0.lane(3) + lo0.lane(3);
+        return (r0 + r2) + (r1 + r3);
+    }
+
     /** Q4_0 as the repacked Q4_0x8 GEMV sums it: one float, {@code acc = fma(Σ block, d_w·d_x, acc)}. */
     static float q4_0Repacked(MemorySegment w, long ro, int nb, short[] xv, int xo, float[] xd, int dOff) {
         float acc = 0;
@@ -114,17 +174,18 @@ final class VectorDots {
      * Q4_K superblocks (d, dmin, 12 bytes of 6-bit scales and mins, 128 bytes of nibbles): per superblock the 8 lanes
      * of Σ scale·q·x in ints, then {@code fma(d_x·d, lane, acc)}; the mins as 4 float chains {@code fma(-d_x·dmin, ·)}.
      */
-    static float q4_K(MemorySegment w, long ro, int nb, short[] xv, int xo, float[] xd, int dOff, MemorySegment xs, long xso) {
+    static float q4_K(MemorySegment w, long ro, int nb, short[] xv, int xo, float[] xd, int dOff, int[] xSums, int sOff) {
         FloatVector acc = FloatVector.zero(F256);
         float m0 = 0, m1 = 0, m2 = 0, m3 = 0;
         for (int b = 0; b < nb; b++) {
-            long wb = ro + b * 144L, xb = xso + b * 292L;
+            long wb = ro + b * 144L;
+            int so = sOff + b * 8;
             int s0 = w.get(INT, wb + 4), s1 = w.get(INT, wb + 8), s2 = w.get(INT, wb + 12);
             IntVector isum = IntVector.zero(I512);
             for (int c = 0; c < 4; c++) {
-                ByteVector q = ByteVector.fromMemorySegment(B256, w, wb + 16 + c * 32L, LE);
-                ShortVector lo = (ShortVector) q.and((byte) 0xF).convertShape(B2S, S512, 0);
-                ShortVector hi = (ShortVector) q.lanewise(LSHR, 4).and((byte) 0xF).convertShape(B2S, S512, 0);
+                // nibbles split in int16 lanes: x86 has no byte shift
+                ShortVector q = (ShortVector) ByteVector.fromMemorySegment(B256, w, wb + 16 + c * 32L, LE).convertShape(B2S, S512, 0);
+                ShortVector lo = q.and((short) 0xF), hi = q.lanewise(ASHR, 4).and((short) 0xF);
                 int v = xo + b * 256 + c * 64;
                 IntVector pl = lo.mul(ShortVector.fromArray(S512, xv, v)).reinterpretAsInts();
                 IntVector ph = hi.mul(ShortVector.fromArray(S512, xv, v + 32)).reinterpretAsInts();
@@ -136,10 +197,10 @@ final class VectorDots {
             l = l.add(l.lanewise(LSHL, 32)).lanewise(ASHR, 32);
             float yd = xd[dOff + b];
             float dd = yd * Float.float16ToFloat(w.get(HALF, wb)), dmin = -yd * Float.float16ToFloat(w.get(HALF, wb + 2));
-            m0 = Math.fma(dmin, k4MinProduct(s0, s1, s2, xs, xb, 0), m0);
-            m1 = Math.fma(dmin, k4MinProduct(s0, s1, s2, xs, xb, 1), m1);
-            m2 = Math.fma(dmin, k4MinProduct(s0, s1, s2, xs, xb, 2), m2);
-            m3 = Math.fma(dmin, k4MinProduct(s0, s1, s2, xs, xb, 3), m3);
+            m0 = Math.fma(dmin, k4MinProduct(s0, s1, s2, xSums, so, 0), m0);
+            m1 = Math.fma(dmin, k4MinProduct(s0, s1, s2, xSums, so, 1), m1);
+            m2 = Math.fma(dmin, k4MinProduct(s0, s1, s2, xSums, so, 2), m2);
+            m3 = Math.fma(dmin, k4MinProduct(s0, s1, s2, xSums, so, 3), m3);
             acc = ((FloatVector) l.convertShape(L2F, F256, 0)).fma(FloatVector.broadcast(F256, dd), acc);
         }
         return hsum8(acc) + ((m0 + m2) + (m1 + m3));
@@ -163,11 +224,9 @@ final class VectorDots {
         return (scaleByte(0, 0, s2, j + 4) >> 4) | (scaleByte(0, s1, 0, j) >> 6) << 4;
     }
 
-    /** Mins of sub-blocks 2k, 2k+1 times the activation sums of their 32 values (Q8_K bsums, 16 values each). */
-    private static int k4MinProduct(int s0, int s1, int s2, MemorySegment xs, long xb, int k) {
-        long bs = xb + 260 + 8L * k;
-        return k4Min(s0, s1, s2, 2 * k) * (xs.get(HALF, bs) + xs.get(HALF, bs + 2))
-                + k4Min(s0, s1, s2, 2 * k + 1) * (xs.get(HALF, bs + 4) + xs.get(HALF, bs + 6));
+    /** Mins of sub-blocks 2k, 2k+1 times the sums of their 32 activation values. */
+    private static int k4MinProduct(int s0, int s1, int s2, int[] sums, int so, int k) {
+        return k4Min(s0, s1, s2, 2 * k) * sums[so + 2 * k] + k4Min(s0, s1, s2, 2 * k + 1) * sums[so + 2 * k + 1];
     }
 
     /**
@@ -180,12 +239,14 @@ final class VectorDots {
             long wb = ro + b * 210L;
             IntVector isum = IntVector.zero(I512);
             for (int h = 0; h < 2; h++) {
-                ByteVector qh = ByteVector.fromMemorySegment(B256, w, wb + 128 + h * 32L, LE);
+                // in int16 lanes: x86 has no byte shift
+                ShortVector qh = (ShortVector) ByteVector.fromMemorySegment(B256, w, wb + 128 + h * 32L, LE).convertShape(B2S, S512, 0);
+                ShortVector ql0 = (ShortVector) ByteVector.fromMemorySegment(B256, w, wb + h * 64L, LE).convertShape(B2S, S512, 0);
+                ShortVector ql1 = (ShortVector) ByteVector.fromMemorySegment(B256, w, wb + h * 64L + 32, LE).convertShape(B2S, S512, 0);
                 for (int k = 0; k < 4; k++) {
-                    ByteVector ql = ByteVector.fromMemorySegment(B256, w, wb + h * 64L + 32 * (k & 1), LE);
-                    ByteVector low = ql.lanewise(LSHR, 4 * (k >> 1)).and((byte) 0xF);
-                    ByteVector high = qh.lanewise(LSHR, 2 * k).and((byte) 3).lanewise(LSHL, 4);
-                    ShortVector q = (ShortVector) low.or(high).sub((byte) 32).convertShape(B2S, S512, 0);
+                    ShortVector low = ((k & 1) == 0 ? ql0 : ql1).lanewise(ASHR, 4 * (k >> 1)).and((short) 0xF);
+                    ShortVector high = qh.lanewise(ASHR, 2 * k).and((short) 3).lanewise(LSHL, 4);
+                    ShortVector q = low.or(high).sub((short) 32);
                     IntVector p = q.mul(ShortVector.fromArray(S512, xv, xo + b * 256 + h * 128 + k * 32)).reinterpretAsInts();
                     p = p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16); // lanes 0-7: values 0..15, 8-15: values 16..31
                     long so = wb + 192 + h * 8L + 2 * k;

@@ -21,7 +21,8 @@ class VectorDotsTest {
             "Q4_0, 40, 896", "Q4_0, 37, 128", "Q4_0, 16, 2048",
             "Q4_K, 37, 512", "Q4_K, 48, 1280",
             "Q6_K, 37, 512", "Q6_K, 48, 1280",
-            "Q5_K, 21, 512", "IQ4_NL, 24, 256", "F16, 20, 96"})
+            "Q5_0, 37, 896", "Q5_0, 48, 256", "IQ4_NL, 24, 256", "IQ4_NL, 19, 896",
+            "Q5_K, 21, 512", "F16, 20, 96"})
     void vectorEqualsScalarBitForBit(GgmlType type, int rows, int cols) {
         Random rnd = new Random(type.ordinal() * 1000L + rows * 31L + cols);
         MemorySegment w = randomWeights(type, rows, cols, rnd);
@@ -49,7 +50,7 @@ class VectorDotsTest {
         byte[] bytes = new byte[Math.toIntExact(rowBytes * rows)];
         rnd.nextBytes(bytes);
         int[] halfFields = switch (type) {
-            case Q8_0, Q4_0, IQ4_NL -> new int[]{0};
+            case Q8_0, Q4_0, Q5_0, IQ4_NL -> new int[]{0};
             case Q4_K, Q5_K -> new int[]{0, 2};
             case Q6_K -> new int[]{208};
             default -> new int[0];
