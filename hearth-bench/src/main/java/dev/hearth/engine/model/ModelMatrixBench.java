@@ -71,8 +71,8 @@ public final class ModelMatrixBench {
 
     private static void run(GgmlType type, String shape, int batch, String kernel, Matrix[] ms, Activations x, float[] y,
                             MemorySegment buffer, WorkerPool pool, int rounds) {
-        // the slow kernels get fewer copies per round (still well over the L3 cache)
-        int copies = kernel.equals("vector") ? ms.length : Math.max(2, ms.length / (batch > 1 ? 16 : 4));
+        // the slower runs get fewer copies per round (still over the L3 cache)
+        int copies = Math.max(2, ms.length / ((kernel.equals("vector") ? 1 : 4) * (batch > 1 ? 8 : 1)));
         long bytes = ms[0].rowBytes * ms[0].rows * copies;
         for (int i = 0; i < 2; i++) pass(kernel, ms, copies, x, y); // warm-up
         double[] mv = new double[rounds], bw = new double[rounds];

@@ -2,6 +2,7 @@ package dev.hearth.engine.model;
 
 import dev.hearth.engine.tensor.BlockFormat;
 import dev.hearth.engine.tensor.GgmlType;
+import dev.hearth.engine.tensor.WorkerPool;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -111,14 +112,20 @@ final class Activations {
         } else if (q.ready) {
             return q;
         }
-        BlockFormat fmt = BlockFormat.of(type);
-        for (int b = 0; b < batch; b++) {
-            if (type == GgmlType.Q8_0 || type == GgmlType.Q8_1) simdQ8(values, b * cols, q.segment, b * rowBytes, cols, type == GgmlType.Q8_1);
-            else fmt.quantize(values, b * cols, q.segment, b * rowBytes, cols);
-        }
+        if (batch == 1) quantize(this, q, type, 0, 1);
+        else WorkerPool.shared().forEachRange(batch, 1, this, q, type, Activations::quantize); // rows are independent
         q.ready = true;
         q.values = null;
         return q;
+    }
+
+    private static void quantize(Activations x, Quantized q, GgmlType type, int from, int to) {
+        BlockFormat fmt = BlockFormat.of(type);
+        long rowBytes = type.byteSize(x.cols);
+        for (int b = from; b < to; b++) {
+            if (type == GgmlType.Q8_0 || type == GgmlType.Q8_1) simdQ8(x.values, b * x.cols, q.segment, b * rowBytes, x.cols, type == GgmlType.Q8_1);
+            else fmt.quantize(x.values, b * x.cols, q.segment, b * rowBytes, x.cols);
+        }
     }
 
     private void widen(GgmlType type, Quantized q) {

@@ -27,8 +27,8 @@ import static jdk.incubator.vector.VectorOperators.LSHR;
  * int16 products, read as 16 ints and then 8 longs, adding each pair of halves, holds in long lane k the exact sum of
  * products 4k..4k+3 — llama.cpp's lane k.
  *
- * <p>Covers Q8_0, Q4_0, Q5_0 and IQ4_NL (8-lane order; Q4_0 also as repacked, one float chain per output), Q4_K
- * and Q6_K (8 integer lanes per superblock); the other types stay with {@link GgmlDots}.
+ * <p>Covers Q8_0, Q4_0, Q5_0 and IQ4_NL (8-lane order; Q4_0 also as repacked, one float chain per output), Q4_K,
+ * Q5_K and Q6_K (8 integer lanes per superblock); the other types stay with {@link GgmlDots}.
  */
 final class VectorDots {
     private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128, B256 = ByteVector.SPECIES_256;
@@ -52,7 +52,7 @@ final class VectorDots {
     static boolean supports(Matrix m, int batch) {
         if (!ENABLED) return false;
         return switch (m.type) {
-            case Q8_0, Q4_0, Q5_0, IQ4_NL, Q4_K, Q6_K -> true;
+            case Q8_0, Q4_0, Q5_0, IQ4_NL, Q4_K, Q5_K, Q6_K -> true;
             default -> false;
         };
     }
@@ -76,7 +76,7 @@ final class VectorDots {
                     case Q8_0 -> q8_0(w, ro, nb, xv, xo, xd, dOff);
                     case Q4_0 -> repacked ? q4_0Repacked(w, ro, nb, xv, xo, xd, dOff) : nibbles(m.type, w, ro, nb, xv, xo, xd, dOff, false);
                     case Q5_0, IQ4_NL -> nibbles(m.type, w, ro, nb, xv, xo, xd, dOff, alternate);
-                    case Q4_K -> q4_K(w, ro, nb, xv, xo, xd, dOff, xSums, i * cols / 32);
+                    case Q4_K, Q5_K -> q45_K(m.type == GgmlType.Q5_K, w, ro, nb, xv, xo, xd, dOff, xSums, i * cols / 32);
                     case Q6_K -> q6_K(w, ro, nb, xv, xo, xd, dOff);
                     default -> throw new IllegalStateException(m.type.name());
                 };
@@ -171,21 +171,28 @@ final class VectorDots {
     }
 
     /**
-     * Q4_K superblocks (d, dmin, 12 bytes of 6-bit scales and mins, 128 bytes of nibbles): per superblock the 8 lanes
-     * of Σ scale·q·x in ints, then {@code fma(d_x·d, lane, acc)}; the mins as 4 float chains {@code fma(-d_x·dmin, ·)}.
+     * Q4_K and Q5_K superblocks (d, dmin, 12 bytes of 6-bit scales and mins, Q5_K: 32 bytes of fifth bits, 128 bytes
+     * of nibbles): per superblock the 8 lanes of Σ scale·q·x in ints, then {@code fma(d_x·d, lane, acc)}; the mins
+     * (times {@code -d_x·dmin}) as 4 float chains of fmas (Q4_K) or one float sum (Q5_K), added at the end.
      */
-    static float q4_K(MemorySegment w, long ro, int nb, short[] xv, int xo, float[] xd, int dOff, int[] xSums, int sOff) {
+    static float q45_K(boolean five, MemorySegment w, long ro, int nb, short[] xv, int xo, float[] xd, int dOff, int[] xSums, int sOff) {
         FloatVector acc = FloatVector.zero(F256);
-        float m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+        float m0 = 0, m1 = 0, m2 = 0, m3 = 0, summs = 0;
+        int blockBytes = five ? 176 : 144, qsAt = five ? 48 : 16;
         for (int b = 0; b < nb; b++) {
-            long wb = ro + b * 144L;
+            long wb = ro + (long) b * blockBytes;
+            ShortVector qh = five ? (ShortVector) ByteVector.fromMemorySegment(B256, w, wb + 16, LE).convertShape(B2S, S512, 0) : null;
             int so = sOff + b * 8;
             int s0 = w.get(INT, wb + 4), s1 = w.get(INT, wb + 8), s2 = w.get(INT, wb + 12);
             IntVector isum = IntVector.zero(I512);
             for (int c = 0; c < 4; c++) {
                 // nibbles split in int16 lanes: x86 has no byte shift
-                ShortVector q = (ShortVector) ByteVector.fromMemorySegment(B256, w, wb + 16 + c * 32L, LE).convertShape(B2S, S512, 0);
+                ShortVector q = (ShortVector) ByteVector.fromMemorySegment(B256, w, wb + qsAt + c * 32L, LE).convertShape(B2S, S512, 0);
                 ShortVector lo = q.and((short) 0xF), hi = q.lanewise(ASHR, 4).and((short) 0xF);
+                if (five) { // bit 2c (low nibbles) and 2c+1 (high) of qh[l] are the fifth bits of value l of each half
+                    lo = lo.or(qh.lanewise(ASHR, 2 * c).and((short) 1).lanewise(LSHL, 4));
+                    hi = hi.or(qh.lanewise(ASHR, 2 * c + 1).and((short) 1).lanewise(LSHL, 4));
+                }
                 int v = xo + b * 256 + c * 64;
                 IntVector pl = lo.mul(ShortVector.fromArray(S512, xv, v)).reinterpretAsInts();
                 IntVector ph = hi.mul(ShortVector.fromArray(S512, xv, v + 32)).reinterpretAsInts();
@@ -197,13 +204,19 @@ final class VectorDots {
             l = l.add(l.lanewise(LSHL, 32)).lanewise(ASHR, 32);
             float yd = xd[dOff + b];
             float dd = yd * Float.float16ToFloat(w.get(HALF, wb)), dmin = -yd * Float.float16ToFloat(w.get(HALF, wb + 2));
-            m0 = Math.fma(dmin, k4MinProduct(s0, s1, s2, xSums, so, 0), m0);
-            m1 = Math.fma(dmin, k4MinProduct(s0, s1, s2, xSums, so, 1), m1);
-            m2 = Math.fma(dmin, k4MinProduct(s0, s1, s2, xSums, so, 2), m2);
-            m3 = Math.fma(dmin, k4MinProduct(s0, s1, s2, xSums, so, 3), m3);
+            int p0 = k4MinProduct(s0, s1, s2, xSums, so, 0), p1 = k4MinProduct(s0, s1, s2, xSums, so, 1);
+            int p2 = k4MinProduct(s0, s1, s2, xSums, so, 2), p3 = k4MinProduct(s0, s1, s2, xSums, so, 3);
+            if (five) {
+                summs += dmin * ((p0 + p1) + (p2 + p3));
+            } else {
+                m0 = Math.fma(dmin, p0, m0);
+                m1 = Math.fma(dmin, p1, m1);
+                m2 = Math.fma(dmin, p2, m2);
+                m3 = Math.fma(dmin, p3, m3);
+            }
             acc = ((FloatVector) l.convertShape(L2F, F256, 0)).fma(FloatVector.broadcast(F256, dd), acc);
         }
-        return hsum8(acc) + ((m0 + m2) + (m1 + m3));
+        return five ? hsum8(acc) + summs : hsum8(acc) + ((m0 + m2) + (m1 + m3));
     }
 
     /** Byte {@code j} of the 12 scale bytes held little-endian in {@code s0, s1, s2}. */

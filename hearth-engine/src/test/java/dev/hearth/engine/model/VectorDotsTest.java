@@ -22,7 +22,7 @@ class VectorDotsTest {
             "Q4_K, 37, 512", "Q4_K, 48, 1280",
             "Q6_K, 37, 512", "Q6_K, 48, 1280",
             "Q5_0, 37, 896", "Q5_0, 48, 256", "IQ4_NL, 24, 256", "IQ4_NL, 19, 896",
-            "Q5_K, 21, 512", "F16, 20, 96"})
+            "Q5_K, 21, 512", "Q5_K, 48, 1280", "Q3_K, 16, 256", "F16, 20, 96", "F32, 16, 80"})
     void vectorEqualsScalarBitForBit(GgmlType type, int rows, int cols) {
         Random rnd = new Random(type.ordinal() * 1000L + rows * 31L + cols);
         MemorySegment w = randomWeights(type, rows, cols, rnd);
@@ -53,6 +53,7 @@ class VectorDotsTest {
             case Q8_0, Q4_0, Q5_0, IQ4_NL -> new int[]{0};
             case Q4_K, Q5_K -> new int[]{0, 2};
             case Q6_K -> new int[]{208};
+            case Q3_K -> new int[]{108};
             default -> new int[0];
         };
         int blocks = bytes.length / type.typeSize;
@@ -61,6 +62,12 @@ class VectorDotsTest {
         }
         if (type == GgmlType.F16) {
             for (int i = 0; i < bytes.length; i += 2) setHalf(bytes, i, (float) rnd.nextGaussian());
+        }
+        if (type == GgmlType.F32) {
+            for (int i = 0; i < bytes.length; i += 4) {
+                int bits = Float.floatToRawIntBits((float) rnd.nextGaussian());
+                for (int k = 0; k < 4; k++) bytes[i + k] = (byte) (bits >> (8 * k));
+            }
         }
         return MemorySegment.ofArray(bytes);
     }
