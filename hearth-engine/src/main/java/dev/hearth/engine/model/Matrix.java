@@ -12,7 +12,9 @@ import java.nio.ByteOrder;
 /**
  * Stand-in for {@code dev.hearth.engine.tensor.Matrix} (branch kernels) until it is merged: a 2-D weight used in place
  * on the GGUF mapping, multiplied row by row against the input quantized to the weight's vec_dot type, which is
- * llama.cpp's arithmetic. Single-threaded and scalar.
+ * llama.cpp's arithmetic. The rows are shared out over the {@link WorkerPool#shared() worker pool}; the types
+ * {@link VectorDots} covers run its Vector API kernels, the others the scalar code here and in {@link GgmlDots}, in the
+ * same order of float operations either way (bit-identical results).
  *
  * <p>F32, F16 and BF16 rows are summed in the order of the llama.cpp build that produced the fixtures (AVX-512):
  * llamafile's tinyBLAS for two or more input rows and a multiple of 4 weight rows (one 16-lane accumulator per
@@ -89,7 +91,7 @@ final class Matrix {
     private static final WorkerPool.RangeTask<Matrix, Activations, float[]> SCALAR_ROWS = Matrix::scalarRows;
 
     /** Rows {@code [from, to)} with the scalar kernels ({@link GgmlDots}, or the float orders below). */
-        private void scalarRows(Activations x, float[] y, int from, int to) {
+    private void scalarRows(Activations x, float[] y, int from, int to) {
         GgmlType vt = format.vecDotType();
         int batch = x.batch();
         int xRowBytes = Math.toIntExact(vt.byteSize(cols));

@@ -7,8 +7,8 @@ import dev.hearth.engine.model.Architecture.QueryScaling;
  * One sequence being evaluated: a KV cache, the next position, and the working buffers of the forward pass. Tokens
  * go in as batches (a whole prompt in one call: every weight matrix multiplies up to {@link #maxBatch()} rows at a
  * time); logits come out for the last token or for every token. Buffers are sized once: the forward pass itself
- * allocates nothing apart from {@link #forwardAll}'s result (the matrix products of the current {@link Matrix}
- * stand-in still do; the kernels that replace it do not). Not thread-safe; sessions of one {@link Model} may run in
+ * allocates nothing apart from {@link #forwardAll}'s result (and small temporaries of the scalar Q3_K/TQ
+ * decoders in {@link GgmlDots}). Not thread-safe; sessions of one {@link Model} may run in
  * parallel.
  */
 public final class Session {
