@@ -184,6 +184,9 @@ final class VectorDots {
             ShortVector qh = five ? (ShortVector) ByteVector.fromMemorySegment(B256, w, wb + 16, LE).convertShape(B2S, S512, 0) : null;
             int so = sOff + b * 8;
             int s0 = w.get(INT, wb + 4), s1 = w.get(INT, wb + 8), s2 = w.get(INT, wb + 12);
+            // the 6-bit scales and mins of sub-blocks 0-3 and 4-7, one per byte
+            int scLo = s0 & 0x3F3F3F3F, scHi = (s2 & 0x0F0F0F0F) | ((s0 >>> 2) & 0x30303030);
+            int mnLo = s1 & 0x3F3F3F3F, mnHi = ((s2 >>> 4) & 0x0F0F0F0F) | ((s1 >>> 2) & 0x30303030);
             IntVector isum = IntVector.zero(I512);
             for (int c = 0; c < 4; c++) {
                 // nibbles split in int16 lanes: x86 has no byte shift
@@ -198,14 +201,18 @@ final class VectorDots {
                 IntVector ph = hi.mul(ShortVector.fromArray(S512, xv, v + 32)).reinterpretAsInts();
                 pl = pl.add(pl.lanewise(LSHL, 16)).lanewise(ASHR, 16);
                 ph = ph.add(ph.lanewise(LSHL, 16)).lanewise(ASHR, 16);
-                isum = isum.add(pl.mul(k4Scale(s0, s2, 2 * c))).add(ph.mul(k4Scale(s0, s2, 2 * c + 1)));
+                int sc = (c < 2 ? scLo : scHi) >>> (16 * (c & 1));
+                isum = isum.add(pl.mul(sc & 0xFF)).add(ph.mul((sc >>> 8) & 0xFF));
             }
             LongVector l = isum.reinterpretAsLongs();
             l = l.add(l.lanewise(LSHL, 32)).lanewise(ASHR, 32);
             float yd = xd[dOff + b];
             float dd = yd * Float.float16ToFloat(w.get(HALF, wb)), dmin = -yd * Float.float16ToFloat(w.get(HALF, wb + 2));
-            int p0 = k4MinProduct(s0, s1, s2, xSums, so, 0), p1 = k4MinProduct(s0, s1, s2, xSums, so, 1);
-            int p2 = k4MinProduct(s0, s1, s2, xSums, so, 2), p3 = k4MinProduct(s0, s1, s2, xSums, so, 3);
+            // min product k: mins of sub-blocks 2k, 2k+1 times the sums of their 32 activation values
+            int p0 = (mnLo & 0xFF) * xSums[so] + ((mnLo >>> 8) & 0xFF) * xSums[so + 1];
+            int p1 = ((mnLo >>> 16) & 0xFF) * xSums[so + 2] + (mnLo >>> 24) * xSums[so + 3];
+            int p2 = (mnHi & 0xFF) * xSums[so + 4] + ((mnHi >>> 8) & 0xFF) * xSums[so + 5];
+            int p3 = ((mnHi >>> 16) & 0xFF) * xSums[so + 6] + (mnHi >>> 24) * xSums[so + 7];
             if (five) {
                 summs += dmin * ((p0 + p1) + (p2 + p3));
             } else {
@@ -217,29 +224,6 @@ final class VectorDots {
             acc = ((FloatVector) l.convertShape(L2F, F256, 0)).fma(FloatVector.broadcast(F256, dd), acc);
         }
         return five ? hsum8(acc) + summs : hsum8(acc) + ((m0 + m2) + (m1 + m3));
-    }
-
-    /** Byte {@code j} of the 12 scale bytes held little-endian in {@code s0, s1, s2}. */
-    private static int scaleByte(int s0, int s1, int s2, int j) {
-        int word = j < 4 ? s0 : j < 8 ? s1 : s2;
-        return (word >>> (8 * (j & 3))) & 0xFF;
-    }
-
-    /** Q4_K/Q5_K 6-bit scale of sub-block j. */
-    private static int k4Scale(int s0, int s2, int j) {
-        if (j < 4) return scaleByte(s0, 0, 0, j) & 63;
-        return (scaleByte(0, 0, s2, j + 4) & 0xF) | (scaleByte(s0, 0, 0, j - 4) >> 6) << 4;
-    }
-
-    /** Q4_K/Q5_K 6-bit min of sub-block j. */
-    private static int k4Min(int s0, int s1, int s2, int j) {
-        if (j < 4) return scaleByte(0, s1, 0, j + 4) & 63;
-        return (scaleByte(0, 0, s2, j + 4) >> 4) | (scaleByte(0, s1, 0, j) >> 6) << 4;
-    }
-
-    /** Mins of sub-blocks 2k, 2k+1 times the sums of their 32 activation values. */
-    private static int k4MinProduct(int s0, int s1, int s2, int[] sums, int so, int k) {
-        return k4Min(s0, s1, s2, 2 * k) * sums[so + 2 * k] + k4Min(s0, s1, s2, 2 * k + 1) * sums[so + 2 * k + 1];
     }
 
     /**
