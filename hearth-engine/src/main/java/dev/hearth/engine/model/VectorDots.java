@@ -42,6 +42,7 @@ final class VectorDots {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LE);
     /** Emulated 512-bit vectors are far slower than the scalar code: only use these kernels on AVX-512. */
     private static final boolean ENABLED = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512
             && !Boolean.getBoolean("hearth.scalarKernels");
@@ -234,6 +235,7 @@ final class VectorDots {
         FloatVector acc = FloatVector.zero(F256);
         for (int b = 0; b < nb; b++) {
             long wb = ro + b * 210L;
+            long scales0 = w.get(LONG, wb + 192), scales1 = w.get(LONG, wb + 200); // 16 int8 scales
             IntVector isum = IntVector.zero(I512);
             for (int h = 0; h < 2; h++) {
                 // in int16 lanes: x86 has no byte shift
@@ -242,13 +244,12 @@ final class VectorDots {
                 ShortVector ql1 = (ShortVector) ByteVector.fromMemorySegment(B256, w, wb + h * 64L + 32, LE).convertShape(B2S, S512, 0);
                 for (int k = 0; k < 4; k++) {
                     ShortVector low = ((k & 1) == 0 ? ql0 : ql1).lanewise(ASHR, 4 * (k >> 1)).and((short) 0xF);
-                    ShortVector high = qh.lanewise(ASHR, 2 * k).and((short) 3).lanewise(LSHL, 4);
+                    ShortVector high = (k < 3 ? qh.lanewise(LSHL, 4 - 2 * k) : qh.lanewise(ASHR, 2)).and((short) 0x30);
                     ShortVector q = low.or(high).sub((short) 32);
                     IntVector p = q.mul(ShortVector.fromArray(S512, xv, xo + b * 256 + h * 128 + k * 32)).reinterpretAsInts();
                     p = p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16); // lanes 0-7: values 0..15, 8-15: values 16..31
-                    long so = wb + 192 + h * 8L + 2 * k;
-                    IntVector scale = IntVector.broadcast(I512, w.get(ValueLayout.JAVA_BYTE, so))
-                            .blend(w.get(ValueLayout.JAVA_BYTE, so + 1), HIGH_8);
+                    long sc = (h == 0 ? scales0 : scales1) >>> (16 * k);
+                    IntVector scale = IntVector.broadcast(I512, (byte) sc).blend((byte) (sc >>> 8), HIGH_8);
                     isum = isum.add(p.mul(scale));
                 }
             }
