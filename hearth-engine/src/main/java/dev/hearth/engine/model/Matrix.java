@@ -82,7 +82,7 @@ final class Matrix {
         if (x.cols() != cols) throw new IllegalArgumentException("input has " + x.cols() + " columns, matrix has " + cols);
         GgmlType vt = format.vecDotType();
         x.blocks(vt); // the input is quantized here, on the calling thread, before the rows are shared out
-        boolean vector = fast && VectorDots.supports(this, x.batch());
+        boolean vector = fast && VectorDots.supports(this);
         if (vector) x.values(vt);
         WorkerPool.shared().forEachRange(rows, 16, this, x, y, vector ? VECTOR_ROWS : SCALAR_ROWS);
     }

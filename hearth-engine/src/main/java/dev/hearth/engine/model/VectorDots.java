@@ -50,7 +50,7 @@ final class VectorDots {
     private VectorDots() {}
 
     /** Whether {@link #rows} has a kernel for this multiplication. */
-    static boolean supports(Matrix m, int batch) {
+    static boolean supports(Matrix m) {
         if (!ENABLED) return false;
         return switch (m.type) {
             case Q8_0, Q4_0, Q5_0, IQ4_NL, Q4_K, Q5_K, Q6_K -> true;
