@@ -2,8 +2,11 @@ package dev.hearth.engine.model;
 
 import dev.hearth.engine.tensor.BlockFormat;
 import dev.hearth.engine.tensor.GgmlType;
+import dev.hearth.engine.tensor.WorkerPool;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.EnumMap;
 
 /**
@@ -16,8 +19,9 @@ final class Activations {
     private final int cols;
     private int batch;
     private float[] values = new float[0];
-    private final EnumMap<GgmlType, MemorySegment> blocks = new EnumMap<>(GgmlType.class);
-    private final EnumMap<GgmlType, Boolean> ready = new EnumMap<>(GgmlType.class);
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private final EnumMap<GgmlType, Quantized> blocks = new EnumMap<>(GgmlType.class);
 
     Activations(int cols) {
         if (cols <= 0) throw new IllegalArgumentException("cols must be positive, got " + cols);
@@ -38,7 +42,7 @@ final class Activations {
         if (values.length < batch * cols) values = new float[batch * cols];
         System.arraycopy(x, offset, values, 0, batch * cols);
         this.batch = batch;
-        ready.clear();
+        for (Quantized q : blocks.values()) q.ready = false;
         return this;
     }
 
@@ -67,20 +71,99 @@ final class Activations {
 
     /** The input quantized to {@code type}'s blocks, row {@code b} at {@code b * type.byteSize(cols)}. */
     MemorySegment blocks(GgmlType type) {
-        MemorySegment seg = blocks.get(type);
+        return quantized(type).segment;
+    }
+
+    /** The same blocks as a byte array (what the scalar {@link GgmlDots} reads). */
+    byte[] blockBytes(GgmlType type) {
+        return quantized(type).bytes;
+    }
+
+    /**
+     * The int8 values of the Q8_0 or Q8_K blocks widened to int16, {@code cols} per input row in value order (what the
+     * vector kernels multiply with), computed once per input.
+     */
+    short[] values(GgmlType type) {
+        Quantized q = quantized(type);
+        if (q.values == null) widen(type, q);
+        return q.values;
+    }
+
+    /** The scale of each Q8_0 or Q8_K block as a float, {@code cols / blockSize} per input row. */
+    float[] scales(GgmlType type) {
+        Quantized q = quantized(type);
+        if (q.values == null) widen(type, q);
+        return q.scales;
+    }
+
+    /** Sums of each 32 consecutive Q8_K values (exact ints; the K-quants' min terms), {@code cols / 32} per input row. */
+    int[] sums32(GgmlType type) {
+        Quantized q = quantized(type);
+        if (q.values == null) widen(type, q);
+        return q.sums;
+    }
+
+    private Quantized quantized(GgmlType type) {
+        Quantized q = blocks.get(type);
         long rowBytes = type.byteSize(cols);
-        if (ready.get(type) == null) {
-            if (seg == null || seg.byteSize() < rowBytes * batch) {
-                seg = MemorySegment.ofArray(new long[(int) ((rowBytes * batch + 7) / 8)]);
-                blocks.put(type, seg);
-            }
-            BlockFormat fmt = BlockFormat.of(type);
-            for (int b = 0; b < batch; b++) {
-                if (type == GgmlType.Q8_0 || type == GgmlType.Q8_1) simdQ8(values, b * cols, seg, b * rowBytes, cols, type == GgmlType.Q8_1);
-                else fmt.quantize(values, b * cols, seg, b * rowBytes, cols);
-            }
-            ready.put(type, Boolean.TRUE);
+        if (q == null || q.bytes.length < rowBytes * batch) {
+            q = new Quantized(new byte[Math.toIntExact(rowBytes * batch)]);
+            blocks.put(type, q);
+        } else if (q.ready) {
+            return q;
         }
-        return seg;
+        if (batch == 1) quantize(this, q, type, 0, 1);
+        else WorkerPool.shared().forEachRange(batch, 1, this, q, type, Activations::quantize); // rows are independent
+        q.ready = true;
+        q.values = null;
+        return q;
+    }
+
+    private static void quantize(Activations x, Quantized q, GgmlType type, int from, int to) {
+        BlockFormat fmt = BlockFormat.of(type);
+        long rowBytes = type.byteSize(x.cols);
+        for (int b = from; b < to; b++) {
+            if (type == GgmlType.Q8_0 || type == GgmlType.Q8_1) simdQ8(x.values, b * x.cols, q.segment, b * rowBytes, x.cols, type == GgmlType.Q8_1);
+            else fmt.quantize(x.values, b * x.cols, q.segment, b * rowBytes, x.cols);
+        }
+    }
+
+    private void widen(GgmlType type, Quantized q) {
+        int blockSize = type.blockSize, blockBytes = type.typeSize, qs = type == GgmlType.Q8_K ? 4 : 2;
+        int n = batch * cols, nb = n / blockSize;
+        if (q.valueArray == null || q.valueArray.length < n) {
+            q.valueArray = new short[n];
+            q.scaleArray = new float[nb];
+            q.sumArray = new int[n / 32];
+        }
+        byte[] src = q.bytes;
+        for (int b = 0; b < nb; b++) {
+            int o = b * blockBytes;
+            q.scaleArray[b] = type == GgmlType.Q8_K ? q.segment.get(FLOAT, o) : Float.float16ToFloat(q.segment.get(SHORT, o));
+            for (int j = 0; j < blockSize; j++) q.valueArray[b * blockSize + j] = src[o + qs + j];
+        }
+        for (int g = 0; g < n / 32; g++) {
+            int sum = 0;
+            for (int j = 0; j < 32; j++) sum += q.valueArray[g * 32 + j];
+            q.sumArray[g] = sum;
+        }
+        q.values = q.valueArray;
+        q.scales = q.scaleArray;
+        q.sums = q.sumArray;
+    }
+
+    /** One quantized form of the input: its blocks and, once asked for, their values widened for the vector kernels. */
+    private static final class Quantized {
+        final byte[] bytes;
+        final MemorySegment segment;
+        boolean ready;
+        short[] values, valueArray;
+        float[] scales, scaleArray;
+        int[] sums, sumArray;
+
+        Quantized(byte[] bytes) {
+            this.bytes = bytes;
+            this.segment = MemorySegment.ofArray(bytes);
+        }
     }
 }

@@ -68,6 +68,11 @@ final class GgmlDots {
         this.d2 = new float[blocks];
     }
 
+    /** Whether this decoder is for rows of {@code n} values of {@code type}. */
+    boolean fits(GgmlType type, int n) {
+        return this.type == type && this.n == n;
+    }
+
     /** Decodes the weight row {@code w[wo .. wo + rowBytes)} (GGUF blocks of {@link #type}). */
     void load(byte[] w, int wo) {
         int bytes = type.typeSize;

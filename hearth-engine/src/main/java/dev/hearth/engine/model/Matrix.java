@@ -3,6 +3,7 @@ package dev.hearth.engine.model;
 import dev.hearth.engine.gguf.GgufTensor;
 import dev.hearth.engine.tensor.BlockFormat;
 import dev.hearth.engine.tensor.GgmlType;
+import dev.hearth.engine.tensor.WorkerPool;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -11,7 +12,9 @@ import java.nio.ByteOrder;
 /**
  * Stand-in for {@code dev.hearth.engine.tensor.Matrix} (branch kernels) until it is merged: a 2-D weight used in place
  * on the GGUF mapping, multiplied row by row against the input quantized to the weight's vec_dot type, which is
- * llama.cpp's arithmetic. Single-threaded and scalar.
+ * llama.cpp's arithmetic. The rows are shared out over the {@link WorkerPool#shared() worker pool}; the types
+ * {@link VectorDots} covers run its Vector API kernels, the others the scalar code here and in {@link GgmlDots}, in the
+ * same order of float operations either way (bit-identical results).
  *
  * <p>F32, F16 and BF16 rows are summed in the order of the llama.cpp build that produced the fixtures (AVX-512):
  * llamafile's tinyBLAS for two or more input rows and a multiple of 4 weight rows (one 16-lane accumulator per
@@ -23,12 +26,12 @@ final class Matrix {
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    private final GgmlType type;
-    private final BlockFormat format;
-    private final MemorySegment data;
-    private final int rows, cols;
-    private final long rowBytes;
-    private final boolean tokenEmbedding;
+    final GgmlType type;
+    final BlockFormat format;
+    final MemorySegment data;
+    final int rows, cols;
+    final long rowBytes;
+    final boolean tokenEmbedding;
 
     private Matrix(GgmlType type, MemorySegment data, int rows, int cols, boolean tokenEmbedding) {
         this.tokenEmbedding = tokenEmbedding;
@@ -49,6 +52,11 @@ final class Matrix {
         }
     }
 
+    /** A matrix over {@code data} in GGUF layout (for tests and benchmarks; models use {@link #of(GgufTensor)}). */
+    static Matrix of(GgmlType type, MemorySegment data, int rows, int cols, boolean tokenEmbedding) {
+        return new Matrix(type, data, rows, cols, tokenEmbedding);
+    }
+
     GgmlType type() {
         return type;
     }
@@ -61,84 +69,134 @@ final class Matrix {
         return cols;
     }
 
-    /** {@code y[b*rows + r] = dot(row r, input row b)} for every input row b of {@code x}. */
+    /**
+     * {@code y[b*rows + r] = dot(row r, input row b)} for every input row b of {@code x}, the rows split over the
+     * {@link WorkerPool#shared() shared pool} (each output is one thread's, summed in the same order as alone).
+     */
     void multiply(Activations x, float[] y) {
+        multiply(x, y, true);
+    }
+
+    /** As {@link #multiply(Activations, float[])}; {@code fast = false} runs only the scalar reference kernels. */
+    void multiply(Activations x, float[] y, boolean fast) {
         if (x.cols() != cols) throw new IllegalArgumentException("input has " + x.cols() + " columns, matrix has " + cols);
         GgmlType vt = format.vecDotType();
-        MemorySegment q = x.blocks(vt);
+        x.blocks(vt); // the input is quantized here, on the calling thread, before the rows are shared out
+        boolean vector = fast && VectorDots.supports(this);
+        if (vector) x.values(vt);
+        WorkerPool.shared().forEachRange(rows, 16, this, x, y, vector ? VECTOR_ROWS : SCALAR_ROWS);
+    }
+
+    private static final WorkerPool.RangeTask<Matrix, Activations, float[]> VECTOR_ROWS = VectorDots::rows;
+    private static final WorkerPool.RangeTask<Matrix, Activations, float[]> SCALAR_ROWS = Matrix::scalarRows;
+
+    /** Rows {@code [from, to)} with the scalar kernels ({@link GgmlDots}, or the float orders below). */
+    private void scalarRows(Activations x, float[] y, int from, int to) {
+        GgmlType vt = format.vecDotType();
         int batch = x.batch();
         int xRowBytes = Math.toIntExact(vt.byteSize(cols));
+        Scratch s = SCRATCH.get();
         if (GgmlDots.supports(type)) {
             GgmlDots.Kernel kernel = GgmlDots.kernel(type, rows, tokenEmbedding, batch);
-            GgmlDots dots = new GgmlDots(type, cols);
-            byte[] xs = q.asSlice(0, (long) batch * xRowBytes).toArray(ValueLayout.JAVA_BYTE);
-            for (int r = 0; r < rows; r++) {
-                dots.load(data.asSlice(r * rowBytes, rowBytes).toArray(ValueLayout.JAVA_BYTE), 0);
+            GgmlDots dots = s.dots(type, cols);
+            byte[] xs = x.blockBytes(vt), row = s.row(rowBytes);
+            for (int r = from; r < to; r++) {
+                MemorySegment.copy(data, ValueLayout.JAVA_BYTE, r * rowBytes, row, 0, (int) rowBytes);
+                dots.load(row, 0);
                 for (int i = 0; i < batch; i++) y[i * rows + r] = dots.dot(kernel, xs, i * xRowBytes);
             }
             return;
         }
+        MemorySegment q = x.blocks(vt);
         // tinyBLAS takes two or more input rows, and (AVX-512 build) a row count that is a multiple of 4
         boolean tiny = batch >= 2 && rows % 4 == 0;
-        float[] a = new float[cols];
-        float[][] b = new float[batch][cols];
-        for (int i = 0; i < batch; i++) {
+        boolean dense = type == GgmlType.F32 || type == GgmlType.F16 || type == GgmlType.BF16;
+        float[] a = s.floats(cols, 0);
+        float[] b = s.floats(batch * cols, 1);
+        for (int i = 0; dense && i < batch; i++) {
             long xo = (long) i * xRowBytes;
             for (int k = 0; k < cols; k++) {
-                b[i][k] = switch (type) {
+                b[i * cols + k] = switch (type) {
                     case F32 -> q.get(FLOAT, xo + 4L * k);
                     case F16 -> Float.float16ToFloat(q.get(SHORT, xo + 2L * k));
-                    case BF16 -> Float.intBitsToFloat(q.get(SHORT, xo + 2L * k) << 16);
-                    default -> 0;
+                    default -> Float.intBitsToFloat(q.get(SHORT, xo + 2L * k) << 16);
                 };
             }
         }
-        for (int r = 0; r < rows; r++) {
-            if (type == GgmlType.F32 || type == GgmlType.F16 || type == GgmlType.BF16) format.dequantize(data, r * rowBytes, a, 0, cols);
+        for (int r = from; r < to; r++) {
+            if (dense) format.dequantize(data, r * rowBytes, a, 0, cols);
             for (int i = 0; i < batch; i++) {
+                int bo = i * cols;
                 y[i * rows + r] = switch (type) {
-                    case F32 -> tiny && cols % 16 == 0 ? tinyBlas(a, b[i], cols) : vecDotF32(a, b[i], cols);
-                    case F16 -> tiny && cols % 16 == 0 ? tinyBlas(a, b[i], cols) : vecDotF16(a, b[i], cols);
-                    case BF16 -> tiny && cols % 32 == 0 ? tinyBlasBf16(a, b[i], cols) : vecDotBf16(a, b[i], cols);
+                    case F32 -> tiny && cols % 16 == 0 ? tinyBlas(a, b, bo, cols) : vecDotF32(a, b, bo, cols);
+                    case F16 -> tiny && cols % 16 == 0 ? tinyBlas(a, b, bo, cols) : vecDotF16(a, b, bo, cols);
+                    case BF16 -> tiny && cols % 32 == 0 ? tinyBlasBf16(a, b, bo, cols) : vecDotBf16(a, b, bo, cols);
                     default -> format.dot(data, r * rowBytes, q, (long) i * xRowBytes, cols);
                 };
             }
         }
     }
 
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /** Per-thread buffers of the scalar kernels, grown as needed and kept (no allocation per call once warm). */
+    private static final class Scratch {
+        private byte[] row = new byte[0];
+        private final float[][] floats = {new float[0], new float[0]};
+        private GgmlDots[] dots = new GgmlDots[0];
+
+        byte[] row(long bytes) {
+            if (row.length < bytes) row = new byte[Math.toIntExact(bytes)];
+            return row;
+        }
+
+        float[] floats(int n, int which) {
+            if (floats[which].length < n) floats[which] = new float[n];
+            return floats[which];
+        }
+
+        GgmlDots dots(GgmlType type, int n) {
+            for (GgmlDots d : dots) if (d.fits(type, n)) return d;
+            GgmlDots d = new GgmlDots(type, n);
+            dots = java.util.Arrays.copyOf(dots, dots.length + 1);
+            dots[dots.length - 1] = d;
+            return d;
+        }
+    }
+
     /** {@code _mm512_reduce_add_ps}: halves added pairwise down to one lane. */
     static float reduce16(float[] a, int o) {
-        float[] t = new float[8];
-        for (int i = 0; i < 8; i++) t[i] = a[o + i] + a[o + i + 8];
-        float u0 = t[0] + t[4], u1 = t[1] + t[5], u2 = t[2] + t[6], u3 = t[3] + t[7];
+        float t0 = a[o] + a[o + 8], t1 = a[o + 1] + a[o + 9], t2 = a[o + 2] + a[o + 10], t3 = a[o + 3] + a[o + 11];
+        float t4 = a[o + 4] + a[o + 12], t5 = a[o + 5] + a[o + 13], t6 = a[o + 6] + a[o + 14], t7 = a[o + 7] + a[o + 15];
+        float u0 = t0 + t4, u1 = t1 + t5, u2 = t2 + t6, u3 = t3 + t7;
         return (u0 + u2) + (u1 + u3);
     }
 
     /** tinyBLAS (F32, F16): lane l accumulates elements l, l+16, ... with FMA, then {@link #reduce16}. */
-    static float tinyBlas(float[] a, float[] b, int n) {
+    static float tinyBlas(float[] a, float[] b, int bo, int n) {
         float[] acc = new float[16];
-        for (int l = 0; l < n; l += 16) for (int i = 0; i < 16; i++) acc[i] = Math.fma(a[l + i], b[l + i], acc[i]);
+        for (int l = 0; l < n; l += 16) for (int i = 0; i < 16; i++) acc[i] = Math.fma(a[l + i], b[bo + l + i], acc[i]);
         return reduce16(acc, 0);
     }
 
     /** tinyBLAS with AVX512-BF16 {@code dpbf16}: lane j adds pair j of each 32 values, odd element first. */
-    static float tinyBlasBf16(float[] a, float[] b, int n) {
+    static float tinyBlasBf16(float[] a, float[] b, int bo, int n) {
         float[] acc = new float[16];
-        for (int l = 0; l < n; l += 32) dpbf16(acc, a, b, l);
+        for (int l = 0; l < n; l += 32) dpbf16(acc, a, b, bo, l);
         return reduce16(acc, 0);
     }
 
-    private static void dpbf16(float[] acc, float[] a, float[] b, int l) {
+    private static void dpbf16(float[] acc, float[] a, float[] b, int bo, int l) {
         for (int j = 0; j < 16; j++) {
-            acc[j] += a[l + 2 * j + 1] * b[l + 2 * j + 1];
-            acc[j] += a[l + 2 * j] * b[l + 2 * j];
+            acc[j] += a[l + 2 * j + 1] * b[bo + l + 2 * j + 1];
+            acc[j] += a[l + 2 * j] * b[bo + l + 2 * j];
         }
     }
 
     /** Four 16-lane accumulators over 64-value steps, reduced 0+2, 1+3, 0+1, then across lanes. */
-    private static float vecDot4(float[] a, float[] b, int np) {
+    private static float vecDot4(float[] a, float[] b, int bo, int np) {
         float[] acc = new float[64];
-        for (int i = 0; i < np; i += 64) for (int k = 0; k < 64; k++) acc[k] = Math.fma(a[i + k], b[i + k], acc[k]);
+        for (int i = 0; i < np; i += 64) for (int k = 0; k < 64; k++) acc[k] = Math.fma(a[i + k], b[bo + i + k], acc[k]);
         for (int k = 0; k < 16; k++) {
             acc[k] += acc[32 + k];
             acc[16 + k] += acc[48 + k];
@@ -148,32 +206,32 @@ final class Matrix {
     }
 
     /** ggml_vec_dot_f32: {@link #vecDot4}, then the tail in float. */
-    static float vecDotF32(float[] a, float[] b, int n) {
+    static float vecDotF32(float[] a, float[] b, int bo, int n) {
         int np = n & ~63;
-        float sum = np > 0 ? vecDot4(a, b, np) : 0.0f;
-        for (int i = np; i < n; i++) sum += a[i] * b[i];
+        float sum = np > 0 ? vecDot4(a, b, bo, np) : 0.0f;
+        for (int i = np; i < n; i++) sum += a[i] * b[bo + i];
         return sum;
     }
 
     /** ggml_vec_dot_f16: {@link #vecDot4} into a double, then the tail in double. */
-    static float vecDotF16(float[] a, float[] b, int n) {
+    static float vecDotF16(float[] a, float[] b, int bo, int n) {
         int np = n & ~63;
-        double sum = np > 0 ? vecDot4(a, b, np) : 0.0;
-        for (int i = np; i < n; i++) sum += a[i] * b[i];
+        double sum = np > 0 ? vecDot4(a, b, bo, np) : 0.0;
+        for (int i = np; i < n; i++) sum += a[i] * b[bo + i];
         return (float) sum;
     }
 
     /** ggml_vec_dot_bf16 (AVX512-BF16): two dpbf16 accumulators per 64 values, each reduced into a double. */
-    static float vecDotBf16(float[] a, float[] b, int n) {
+    static float vecDotBf16(float[] a, float[] b, int bo, int n) {
         float[] c1 = new float[16], c2 = new float[16];
         int i = 0;
         for (; i + 64 <= n; i += 64) {
-            dpbf16(c1, a, b, i);
-            dpbf16(c2, a, b, i + 32);
+            dpbf16(c1, a, b, bo, i);
+            dpbf16(c2, a, b, bo, i + 32);
         }
         double sum = reduce16(c1, 0);
         sum += reduce16(c2, 0);
-        for (; i < n; i++) sum += a[i] * b[i];
+        for (; i < n; i++) sum += a[i] * b[bo + i];
         return (float) sum;
     }
 }

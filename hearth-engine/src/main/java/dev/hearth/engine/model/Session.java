@@ -4,8 +4,9 @@ package dev.hearth.engine.model;
  * One sequence being evaluated: a KV cache and the next position. Tokens
  * go in as batches (a whole prompt in one call: every weight matrix multiplies up to {@link #maxBatch()} rows at a
  * time); logits come out for the last token or for every token. The forward pass allocates nothing after the first
- * call apart from {@link #forwardAll}'s result. Several sessions advance together in one pass through a
- * {@link Batch}. Not thread-safe; sessions of one {@link Model} may run in parallel.
+ * call apart from {@link #forwardAll}'s result (and small temporaries of the scalar Q3_K/TQ decoders in
+ * {@link GgmlDots}). Several sessions advance together in one pass through a {@link Batch}. Not thread-safe;
+ * sessions of one {@link Model} may run in parallel.
  */
 public final class Session {
     static final int DEFAULT_BATCH = 512;

@@ -1,0 +1,80 @@
+package dev.hearth.engine.model;
+
+import dev.hearth.engine.tensor.GgmlType;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The vector kernels ({@link VectorDots}, threaded {@link Matrix#multiply}) against the scalar {@link GgmlDots}
+ * reference: random weights and inputs, every output bit for bit, for one and several input rows.
+ */
+class VectorDotsTest {
+
+    @ParameterizedTest
+    @CsvSource({
+            "Q8_0, 37, 896", "Q8_0, 64, 64", "Q8_0, 48, 2048",
+            "Q4_0, 40, 896", "Q4_0, 37, 128", "Q4_0, 16, 2048",
+            "Q4_K, 37, 512", "Q4_K, 48, 1280",
+            "Q6_K, 37, 512", "Q6_K, 48, 1280",
+            "Q5_0, 37, 896", "Q5_0, 48, 256", "IQ4_NL, 24, 256", "IQ4_NL, 19, 896",
+            "Q5_K, 21, 512", "Q5_K, 48, 1280", "Q3_K, 16, 256", "F16, 20, 96", "F32, 16, 80"})
+    void vectorEqualsScalarBitForBit(GgmlType type, int rows, int cols) {
+        Random rnd = new Random(type.ordinal() * 1000L + rows * 31L + cols);
+        MemorySegment w = randomWeights(type, rows, cols, rnd);
+        for (boolean tokenEmbedding : new boolean[]{false, true}) {
+            Matrix m = Matrix.of(type, w, rows, cols, tokenEmbedding);
+            for (int batch : new int[]{1, 2, 5, 32}) {
+                float[] in = new float[batch * cols];
+                for (int i = 0; i < in.length; i++) in[i] = (float) (rnd.nextGaussian() * (i % 97 == 0 ? 20 : 1));
+                Activations x = new Activations(cols).set(in, 0, batch);
+                float[] fast = new float[batch * rows], reference = new float[batch * rows];
+                m.multiply(x, fast, true);
+                m.multiply(x, reference, false);
+                for (int i = 0; i < fast.length; i++) {
+                    int at = i;
+                    assertEquals(Float.floatToRawIntBits(reference[i]), Float.floatToRawIntBits(fast[i]),
+                            () -> type + " " + rows + "x" + cols + " batch " + batch + " output " + at + ": " + reference[at] + " vs " + fast[at]);
+                }
+            }
+        }
+    }
+
+    /** Random bytes, with every fp16 scale field set to a finite value of a realistic size. */
+    private static MemorySegment randomWeights(GgmlType type, int rows, int cols, Random rnd) {
+        long rowBytes = type.byteSize(cols);
+        byte[] bytes = new byte[Math.toIntExact(rowBytes * rows)];
+        rnd.nextBytes(bytes);
+        int[] halfFields = switch (type) {
+            case Q8_0, Q4_0, Q5_0, IQ4_NL -> new int[]{0};
+            case Q4_K, Q5_K -> new int[]{0, 2};
+            case Q6_K -> new int[]{208};
+            case Q3_K -> new int[]{108};
+            default -> new int[0];
+        };
+        int blocks = bytes.length / type.typeSize;
+        for (int b = 0; b < blocks; b++) {
+            for (int f : halfFields) setHalf(bytes, b * type.typeSize + f, (float) (rnd.nextGaussian() * 0.01));
+        }
+        if (type == GgmlType.F16) {
+            for (int i = 0; i < bytes.length; i += 2) setHalf(bytes, i, (float) rnd.nextGaussian());
+        }
+        if (type == GgmlType.F32) {
+            for (int i = 0; i < bytes.length; i += 4) {
+                int bits = Float.floatToRawIntBits((float) rnd.nextGaussian());
+                for (int k = 0; k < 4; k++) bytes[i + k] = (byte) (bits >> (8 * k));
+            }
+        }
+        return MemorySegment.ofArray(bytes);
+    }
+
+    private static void setHalf(byte[] a, int o, float v) {
+        short h = Float.floatToFloat16(v);
+        a[o] = (byte) h;
+        a[o + 1] = (byte) (h >> 8);
+    }
+}
