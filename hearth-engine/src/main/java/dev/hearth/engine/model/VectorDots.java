@@ -71,7 +71,11 @@ final class VectorDots {
         boolean repacked = kernel == GgmlDots.Kernel.REPACKED_Q4_0, alternate = m.type == GgmlType.IQ4_NL && kernel == GgmlDots.Kernel.VEC_DOT;
         for (int r = from; r < to; r++) {
             long ro = r * rowBytes;
-            for (int i = 0; i < batch; i++) {
+            int i = 0;
+            if (m.type == GgmlType.Q8_0) { // four input rows per pass over the weight row: each block widened once
+                for (; i + 4 <= batch; i += 4) q8_0x4(w, ro, nb, xv, i * cols, cols, xd, i * nb, nb, y, i * rows + r, rows);
+            }
+            for (; i < batch; i++) {
                 int xo = i * cols, dOff = i * nb;
                 y[i * rows + r] = switch (m.type) {
                     case Q8_0 -> q8_0(w, ro, nb, xv, xo, xd, dOff);
@@ -153,6 +157,38 @@ final class VectorDots {
         }
         float r0 = hi0.lane(0) + lo0.lane(0), r1 = hi0.lane(1) + lo0.lane(1), r2 = hi0.lane(2) + lo0.lane(2), r3 = hi0.lane(3) + lo0.lane(3);
         return (r0 + r2) + (r1 + r3);
+    }
+
+    /**
+     * {@link #q8_0} for four input rows at once (rows {@code xo + t·xStride}, scales {@code dOff + t·dStride}), each
+     * summed exactly as alone; outputs at {@code y[yo + t·yStride]}.
+     */
+    static void q8_0x4(MemorySegment w, long ro, int nb, short[] xv, int xo, int xStride, float[] xd, int dOff, int dStride,
+                       float[] y, int yo, int yStride) {
+        FloatVector a0 = FloatVector.zero(F256), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0; b < nb; b++) {
+            long o = ro + b * 34L;
+            ShortVector q = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + 2, LE).convertShape(B2S, S512, 0);
+            float dw = Float.float16ToFloat(w.get(HALF, o));
+            int xb = xo + b * 32, db = dOff + b;
+            a0 = q8_0Step(q, xv, xb, dw * xd[db], a0);
+            a1 = q8_0Step(q, xv, xb + xStride, dw * xd[db + dStride], a1);
+            a2 = q8_0Step(q, xv, xb + 2 * xStride, dw * xd[db + 2 * dStride], a2);
+            a3 = q8_0Step(q, xv, xb + 3 * xStride, dw * xd[db + 3 * dStride], a3);
+        }
+        y[yo] = hsum8(a0);
+        y[yo + yStride] = hsum8(a1);
+        y[yo + 2 * yStride] = hsum8(a2);
+        y[yo + 3 * yStride] = hsum8(a3);
+    }
+
+    /** One Q8_0 block of one input row into its 8 lanes: {@code acc[k] = fma(dd, Σ products 4k..4k+3, acc[k])}. */
+    private static FloatVector q8_0Step(ShortVector q, short[] xv, int xb, float dd, FloatVector acc) {
+        IntVector p = q.mul(ShortVector.fromArray(S512, xv, xb)).reinterpretAsInts();
+        p = p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16);
+        LongVector l = p.reinterpretAsLongs();
+        l = l.add(l.lanewise(LSHL, 32)).lanewise(ASHR, 32);
+        return ((FloatVector) l.convertShape(L2F, F256, 0)).fma(FloatVector.broadcast(F256, dd), acc);
     }
 
     /** Q4_0 as the repacked Q4_0x8 GEMV sums it: one float, {@code acc = fma(Σ block, d_w·d_x, acc)}. */
