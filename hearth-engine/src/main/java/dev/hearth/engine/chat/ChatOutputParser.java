@@ -1,5 +1,7 @@
 package dev.hearth.engine.chat;
 
+import dev.hearth.engine.json.JsonText;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

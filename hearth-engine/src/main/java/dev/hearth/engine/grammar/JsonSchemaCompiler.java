@@ -1,5 +1,7 @@
 package dev.hearth.engine.grammar;
 
+import dev.hearth.engine.json.JsonText;
+
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.HashMap;

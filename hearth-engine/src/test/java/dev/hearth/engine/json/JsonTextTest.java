@@ -1,4 +1,4 @@
-package dev.hearth.engine.chat;
+package dev.hearth.engine.json;
 
 import org.junit.jupiter.api.Test;
 
@@ -16,9 +16,12 @@ class JsonTextTest {
         Map<?, ?> m = (Map<?, ?>) v;
         assertEquals(List.of(1L, -2500.0, true, false), ((List<?>) m.get("a")).subList(0, 4));
         assertEquals("x\nyé\"", ((Map<?, ?>) m.get("b")).get("c"));
-        assertEquals("{\"a\":[1,-2500.0,true,false,null],\"b\":{\"c\":\"x\\nyé\\\"\"},\"big\":123456789012345678901234}",
-                JsonText.write(v));
-        assertEquals(v, JsonText.parse(JsonText.write(v)));
+        // whole-valued doubles are written as integers (the same JSON number)
+        String written = JsonText.write(v);
+        assertEquals("{\"a\":[1,-2500,true,false,null],\"b\":{\"c\":\"x\\nyé\\\"\"},\"big\":123456789012345678901234}", written);
+        assertEquals(written, JsonText.write(JsonText.parse(written)));
+        assertEquals("[0.5," + 1e-7 + "]", JsonText.write(List.of(0.5, 1e-7)));
+        assertThrows(IllegalArgumentException.class, () -> JsonText.write(List.of(new Object())));
     }
 
     @Test

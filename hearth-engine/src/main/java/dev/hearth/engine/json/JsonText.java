@@ -1,4 +1,4 @@
-package dev.hearth.engine.chat;
+package dev.hearth.engine.json;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -7,14 +7,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The little JSON a tool-call parser needs: where a value written by a model ends, strict parsing into plain
- * Java values (LinkedHashMap, ArrayList, String, Long or Double, Boolean, null), and compact writing back.
+ * The engine's little JSON (it depends on the JDK only): where a value written by a model ends, strict parsing into
+ * plain Java values (LinkedHashMap, ArrayList, String, Long or Double, Boolean, null), and compact writing back, as
+ * tool-call parsing and grammar compilation (enum and const values) need it.
  */
-final class JsonText {
+public final class JsonText {
     private JsonText() {}
 
     /** Thrown for text that is not JSON. */
-    static final class Malformed extends Exception {
+    public static final class Malformed extends Exception {
         Malformed(String message) {
             super(message, null, false, false);
         }
@@ -25,7 +26,7 @@ final class JsonText {
      * is still open, or -2 when the text there cannot start one. Only brackets and strings are tracked here; the
      * contents are checked by {@link #parse}.
      */
-    static int valueEnd(CharSequence s, int from) {
+    public static int valueEnd(CharSequence s, int from) {
         int i = from;
         while (i < s.length() && isSpace(s.charAt(i))) i++;
         if (i == s.length()) return -1;
@@ -53,12 +54,12 @@ final class JsonText {
         return c >= '0' && c <= '9';
     }
 
-    static boolean isSpace(char c) {
+    public static boolean isSpace(char c) {
         return c == ' ' || c == '\t' || c == '\n' || c == '\r';
     }
 
     /** Parses exactly one JSON value (surrounding whitespace allowed). */
-    static Object parse(String text) throws Malformed {
+    public static Object parse(String text) throws Malformed {
         Reader r = new Reader(text);
         r.skipSpace();
         Object v = r.value(0);
@@ -67,8 +68,13 @@ final class JsonText {
         return v;
     }
 
-    /** Compact JSON ({@code {"a":1,"b":[true,null]}}), non-ASCII characters kept as they are. */
-    static String write(Object value) {
+    /**
+     * Compact JSON ({@code {"a":1,"b":[true,null]}}), non-ASCII characters kept as they are, whole-valued doubles
+     * written as integers.
+     *
+     * @throws IllegalArgumentException for a value that is not a JSON tree of plain Java values
+     */
+    public static String write(Object value) {
         StringBuilder b = new StringBuilder();
         write(value, b);
         return b.toString();
@@ -79,6 +85,8 @@ final class JsonText {
             case null -> b.append("null");
             case String s -> quote(s, b);
             case Boolean x -> b.append(x);
+            case Double d when d == Math.rint(d) && Math.abs(d) < 1e15 -> b.append(d.longValue());
+            case Float f when f == Math.rint(f) && Math.abs(f) < 1e7 -> b.append(f.longValue());
             case BigDecimal d -> b.append(d.toString());
             case Number n -> b.append(n);
             case Map<?, ?> m -> {
@@ -101,11 +109,11 @@ final class JsonText {
                 }
                 b.append(']');
             }
-            default -> quote(v.toString(), b);
+            default -> throw new IllegalArgumentException("not a JSON value: " + v.getClass().getSimpleName());
         }
     }
 
-    static void quote(String s, StringBuilder b) {
+    public static void quote(String s, StringBuilder b) {
         b.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
