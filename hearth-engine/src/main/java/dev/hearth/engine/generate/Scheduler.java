@@ -107,6 +107,13 @@ final class Scheduler {
                 step();
             } catch (InterruptedException e) {
                 break;
+            } catch (RuntimeException | Error e) { // a bug must not stop the engine thread: the running requests fail
+                batch.clear();
+                for (Job job : List.copyOf(running)) {
+                    job.slot.session.rewind(0);
+                    free(job);
+                    job.fail(e);
+                }
             }
         }
         for (Job j : running) j.fail(new IllegalStateException("the model was unloaded"));
