@@ -146,7 +146,12 @@ final class BenchCommand implements Callable<Integer> {
             } catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException e) {
                 throw ModelOptions.cannotLoad(model, e);
             }
-            Session session = m.newSession(Math.max(promptTokens, genTokens), kvType);
+            Session session;
+            try {
+                session = m.newSession(Math.max(promptTokens, genTokens), kvType);
+            } catch (IllegalArgumentException e) {
+                throw ModelOptions.cannotLoad(model, e); // e.g. a Q8_0 KV cache for a head dimension it cannot split
+            }
             int[] tokens = randomTokens(Math.max(promptTokens, genTokens), m.config().vocabularySize());
             List<Result> results = new ArrayList<>();
             if (promptTokens > 0) results.add(measure("pp" + promptTokens, promptTokens, 0, () -> {

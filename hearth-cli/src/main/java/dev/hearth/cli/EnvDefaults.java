@@ -27,6 +27,7 @@ final class EnvDefaults implements IDefaultValueProvider {
             Map.entry("--parallel", List.of("HEARTH_PARALLEL")),
             Map.entry("--max-queue", List.of("HEARTH_MAX_QUEUE")),
             Map.entry("--kv-budget", List.of("HEARTH_KV_BUDGET")),
+            Map.entry("--kv-type", List.of("HEARTH_KV_TYPE")),
             Map.entry("--api-key", List.of("HEARTH_API_KEY")),
             Map.entry("--api-key-file", List.of("HEARTH_API_KEY_FILE")),
             Map.entry("--cors-origins", List.of("HEARTH_CORS_ORIGINS")),

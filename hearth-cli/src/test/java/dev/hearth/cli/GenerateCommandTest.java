@@ -151,4 +151,18 @@ class GenerateCommandTest {
             assertEquals("", r.out());
         }
     }
+
+    /** A Q8_0 KV cache generates (its tokens need not be llama.cpp's F32 ones), and is refused for 16-wide heads. */
+    @Test
+    void q8_0KvCache() {
+        Cli.Run r = run("generate", "-m", model("llama-spm-q8_0").toString(), "-p", "Hello there", "-n", "6", "--temp", "0",
+                "--kv-type", "Q8_0");
+        assertEquals(0, r.exit(), r.err());
+        assertFalse(r.out().isBlank(), r.out());
+        Matcher m = stats(r.err().strip());
+        assertEquals(List.of("6", "length"), List.of(m.group(4), m.group(6)));
+
+        assertOneLineError(run("generate", "-m", model("gemma2-q8_0").toString(), "-p", "Hi", "-n", "1", "--kv-type", "Q8_0"),
+                "cannot load the model", "Q8_0 KV cache needs head dimensions that are multiples of 32", "16");
+    }
 }

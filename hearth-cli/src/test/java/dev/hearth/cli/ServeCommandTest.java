@@ -3,6 +3,8 @@ package dev.hearth.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hearth.engine.gguf.GgufFile;
+import dev.hearth.engine.model.KvCache;
+import dev.hearth.server.GeneratorFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -234,5 +236,40 @@ class ServeCommandTest {
         Cli.Run r = Cli.run("serve", "-m", tmp.resolve("nope.gguf").toString(), "--port", "0");
         assertEquals(1, r.exit());
         assertEquals("hearth: no such file: " + tmp.resolve("nope.gguf"), r.err().strip());
+    }
+
+    @Test
+    void kvTypeFromTheEnvironmentOrTheFlag() throws Exception {
+        CommandLine cl = Main.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
+        CommandLine serveCl = cl.getSubcommands().get("serve");
+        serveCl.setDefaultValueProvider(new EnvDefaults(Map.of("HEARTH_KV_TYPE", "Q8_0")::get));
+        cl.parseArgs("serve", "-m", model().toString());
+        ServeCommand serve = serveCl.getCommand();
+        assertEquals(KvCache.Type.Q8_0, serve.config().engine().kvType());
+        cl.parseArgs("serve", "-m", model().toString(), "--kv-type", "F32");
+        assertEquals(KvCache.Type.F32, serve.config().engine().kvType());
+
+        // the engine is opened with it: Q8_0 is refused where a head is not whole blocks of 32 (gemma2's are 16)
+        var q8 = new GeneratorFactory.EngineSettings(0, 64, 1, 4, 0, KvCache.Type.Q8_0);
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> ServeCommand.openEngine(CliFixtures.dir().resolve("models/gemma2-q8_0.gguf"), q8));
+        assertTrue(e.getMessage().contains("Q8_0 KV cache"), e.getMessage());
+    }
+
+    @Test
+    void servesWithAQ8_0KvCache() throws Exception {
+        Running r = start(Map.of(), "-m", model().toString(), "--host", "127.0.0.1", "--port", "0", "--kv-type", "Q8_0");
+        try {
+            assertEquals(KvCache.Type.Q8_0, r.serve.kvType);
+            String chat = "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"max_tokens\":5,\"temperature\":0}";
+            HttpResponse<String> reply = send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + r.port + "/v1/chat/completions"))
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(chat)));
+            assertEquals(200, reply.statusCode(), reply.body());
+            JsonNode completion = new ObjectMapper().readTree(reply.body());
+            assertEquals(5, completion.path("usage").path("completion_tokens").asInt(), reply.body());
+        } finally {
+            r.serve.stop();
+        }
+        assertEquals(0, r.exit.get(60, TimeUnit.SECONDS));
     }
 }

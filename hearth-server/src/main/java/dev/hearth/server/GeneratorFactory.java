@@ -1,6 +1,7 @@
 package dev.hearth.server;
 
 import dev.hearth.engine.generate.Generator;
+import dev.hearth.engine.model.KvCache;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -15,8 +16,17 @@ public interface GeneratorFactory {
     Generator open(Path model, EngineSettings settings) throws IOException;
 
     /** Engine knobs from the command line; 0 means the engine's default. */
-    record EngineSettings(int threads, int contextLength, int parallel, int maxQueue, int kvBudget) {
+    record EngineSettings(int threads, int contextLength, int parallel, int maxQueue, int kvBudget, KvCache.Type kvType) {
         public static final EngineSettings DEFAULTS = new EngineSettings(0, 0, 0, 64, 0);
+
+        public EngineSettings {
+            java.util.Objects.requireNonNull(kvType, "kvType");
+        }
+
+        /** With llama.cpp's default F16 KV cache. */
+        public EngineSettings(int threads, int contextLength, int parallel, int maxQueue, int kvBudget) {
+            this(threads, contextLength, parallel, maxQueue, kvBudget, KvCache.Type.F16);
+        }
 
         public EngineSettings(int threads, int contextLength, int parallel) {
             this(threads, contextLength, parallel, 64, 0);

@@ -178,8 +178,7 @@ public final class LocalGenerator implements Generator {
      */
     private static int defaultParallel(Model model, int ctx, KvCache.Type type) {
         var c = model.config();
-        long perToken = (long) c.layerCount() * c.headCountKv() * (c.keyLength() + c.valueLength())
-                * (type == KvCache.Type.F32 ? 4 : 2);
+        long perToken = c.layerCount() * type.bytes((long) c.headCountKv() * (c.keyLength() + c.valueLength()));
         Runtime rt = Runtime.getRuntime();
         long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
         long fits = free / 4 / Math.max(1, perToken * ctx);

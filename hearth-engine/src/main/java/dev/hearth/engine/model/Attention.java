@@ -19,10 +19,19 @@ import java.util.Arrays;
  * Bit-identical intermediate values matter because later steps round to fp16/bf16 or quantize: a one-ulp
  * difference that crosses a rounding boundary becomes a visible one. The per-lane loops run over the head
  * dimension, which the JIT vectorizes. Allocates nothing after construction.
+ *
+ * <p>A {@link KvCache.Type#Q8_0} cache follows the arithmetic of llama.cpp's CPU flash attention (which llama.cpp
+ * needs for a quantized V cache), not its operation order, and no fixture checks it: each head of q is quantized to
+ * Q8_0 like the keys ({@link KvCache#quantize}), and {@code K·q} is, per block of 32, the integer sum of the quant
+ * products times {@code d_k·d_q}, summed in float ({@code ggml_vec_dot_q8_0_q8_0}); the softmax is the F32 one; and
+ * {@code V·w} dequantizes each value ({@code q·d} in float) and accumulates {@code v·w} with FMA in float, position
+ * after position.
  */
 final class Attention {
     private final int heads, kvHeads, keyLength, valueLength, capacity;
     private final float[] scores, query, key, acc64, lanes;
+    private final byte[] queryQuants; // q of one head as Q8_0, for a Q8_0 cache
+    private final short[] queryScales;
 
     Attention(ModelConfig c, int capacity) {
         this.heads = c.headCount();
@@ -35,6 +44,8 @@ final class Attention {
         this.key = new float[keyLength];
         this.acc64 = new float[64];
         this.lanes = new float[64 * valueLength];
+        this.queryQuants = new byte[keyLength];
+        this.queryScales = new short[keyLength / KvCache.QK];
     }
 
     /**
@@ -56,7 +67,7 @@ final class Attention {
     void run(KvCache cache, int layer, float[] q, int row0, int batch, int p0, int window, float scale, float softcap, float[] out) {
         int group = heads / kvHeads;
         int qWidth = heads * keyLength, outWidth = heads * valueLength;
-        boolean f16 = cache.type == KvCache.Type.F16;
+        boolean f16 = cache.type == KvCache.Type.F16, q8 = cache.type == KvCache.Type.Q8_0;
         boolean tiny = batch >= 2; // llamafile_sgemm takes batches of two or more queries ...
         boolean tinyK = f16 && tiny && keyLength % 16 == 0; // ... for K·q only once Q is fp16, k a multiple of 16
         boolean tinyV = tiny && valueLength % 4 == 0; // ... for V·w when head_dim (its row count) is a multiple of 4
@@ -68,13 +79,19 @@ final class Attention {
             for (int h = 0; h < heads; h++) {
                 int kvh = h / group;
                 int qo = (row0 + t) * qWidth + h * keyLength;
-                for (int i = 0; i < keyLength; i++) query[i] = f16 ? round16(q[qo + i]) : q[qo + i];
+                if (q8) {
+                    KvCache.quantize(q, qo, keyLength, queryQuants, 0, queryScales, 0);
+                } else {
+                    for (int i = 0; i < keyLength; i++) query[i] = f16 ? round16(q[qo + i]) : q[qo + i];
+                }
 
                 float max = Float.NEGATIVE_INFINITY;
                 for (int j = first; j <= pos; j++) {
                     int ko = j * cache.kWidth + kvh * keyLength;
                     float s;
-                    if (f16) {
+                    if (q8) {
+                        s = dotQ8_0(cache.k8[layer], cache.kScale[layer], ko);
+                    } else if (f16) {
                         short[] kc = cache.k16[layer];
                         for (int i = 0; i < keyLength; i++) key[i] = Float.float16ToFloat(kc[ko + i]);
                         s = tinyK ? tinyDot(key, query, keyLength) : vecDot(key, 0, query, keyLength, false);
@@ -89,7 +106,9 @@ final class Attention {
                 softmax(first, pos, nKv, max, f16);
 
                 int oo = (row0 + t) * outWidth + h * valueLength, vo = kvh * valueLength;
-                if (tinyV) {
+                if (q8) {
+                    weightedSumQ8_0(cache.v8[layer], cache.vScale[layer], cache.vWidth, vo, first, pos, out, oo);
+                } else if (tinyV) {
                     weightedSumTiny(cache, layer, vo, first, pos, out, oo);
                 } else {
                     weightedSumVecDot(cache, layer, vo, first, pos, nKv, !f16, out, oo);
@@ -186,6 +205,35 @@ final class Attention {
                 sum += Float.float16ToFloat(cache.v16[layer][j * cache.vWidth + vo + d]) * scores[j];
             }
             out[oo + d] = (float) sum;
+        }
+    }
+
+    /**
+     * {@code ggml_vec_dot_q8_0_q8_0} of the key at {@code ko} (a block boundary) with the quantized query: per block
+     * the exact integer sum of the quant products, scaled by {@code d_k·d_q}, added up in float.
+     */
+    private float dotQ8_0(byte[] quants, short[] scales, int ko) {
+        float sum = 0;
+        for (int b = 0; b < keyLength / KvCache.QK; b++) {
+            int k = ko + b * KvCache.QK, x = b * KvCache.QK;
+            int dot = 0;
+            for (int i = 0; i < KvCache.QK; i++) dot += quants[k + i] * queryQuants[x + i];
+            sum += dot * (Float.float16ToFloat(scales[ko / KvCache.QK + b]) * Float.float16ToFloat(queryScales[b]));
+        }
+        return sum;
+    }
+
+    /** {@code V·w} from a Q8_0 cache: each value dequantized ({@code q·d}) and accumulated with FMA, in float. */
+    private void weightedSumQ8_0(byte[] quants, short[] scales, int width, int vo, int first, int pos, float[] out, int oo) {
+        Arrays.fill(out, oo, oo + valueLength, 0.0f);
+        for (int j = first; j <= pos; j++) {
+            float w = scores[j];
+            int src = j * width + vo;
+            for (int b = 0; b < valueLength / KvCache.QK; b++) {
+                int v = src + b * KvCache.QK, o = oo + b * KvCache.QK;
+                float d = Float.float16ToFloat(scales[v / KvCache.QK]);
+                for (int i = 0; i < KvCache.QK; i++) out[o + i] = Math.fma(quants[v + i] * d, w, out[o + i]);
+            }
         }
     }
 

@@ -31,6 +31,11 @@ public final class Session {
         this.model = model;
         this.c = model.config();
         this.maxBatch = maxBatch;
+        if (kvType == KvCache.Type.Q8_0 && (c.keyLength() % KvCache.QK != 0 || c.valueLength() % KvCache.QK != 0)) {
+            // as in llama.cpp: a Q8_0 block must not straddle two heads
+            throw new IllegalArgumentException("a Q8_0 KV cache needs head dimensions that are multiples of " + KvCache.QK
+                    + ", this model's are " + c.keyLength() + " (K) and " + c.valueLength() + " (V); use F16 or F32");
+        }
         int kDim = c.headCountKv() * c.keyLength(), vDim = c.headCountKv() * c.valueLength();
         this.cache = new KvCache(kvType, c.layerCount(), contextLength, kDim, vDim);
         this.attention = new Attention(c, contextLength);
