@@ -5,9 +5,9 @@ import dev.hearth.engine.chat.ChatOutputParser;
 import dev.hearth.engine.chat.ToolCallGrammar;
 import dev.hearth.engine.chat.ToolCallSchema;
 import dev.hearth.engine.grammar.GrammarException;
-import dev.hearth.engine.sampling.SamplingParams;
 import dev.hearth.engine.generate.Generator;
 import dev.hearth.engine.generate.Prompt;
+import dev.hearth.engine.sampling.SamplingParams;
 
 import java.util.List;
 import java.util.Map;
