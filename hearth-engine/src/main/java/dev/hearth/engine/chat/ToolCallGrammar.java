@@ -26,9 +26,9 @@ public record ToolCallGrammar(Grammar grammar, String trigger) {
         if (syntax.opening() == null) return null;
         String call = callRules(tools, syntax, null);
         String root = switch (syntax) {
-            case HERMES -> "nl tool-call \"</tool_call>\"" + (parallel ? " (nl \"<tool_call>\" nl tool-call \"</tool_call>\")*" : "");
-            case MISTRAL -> "nl tool-list";
-            case LLAMA3_JSON -> "nl tool-call" + (parallel ? " (\";\" space tool-call)*" : "");
+            case HERMES -> "tool-lead tool-call \"</tool_call>\"" + (parallel ? " (tool-lead \"<tool_call>\" tool-lead tool-call \"</tool_call>\")*" : "");
+            case MISTRAL -> "tool-lead tool-list";
+            case LLAMA3_JSON -> "tool-lead tool-call" + (parallel ? " (\";\" space tool-call)*" : "");
             case GENERIC -> throw new AssertionError();
         };
         return new ToolCallGrammar(compile(root, call, syntax, parallel), syntax.opening());
@@ -43,20 +43,21 @@ public record ToolCallGrammar(Grammar grammar, String trigger) {
                                              boolean parallel, String after) {
         String call = callRules(tools, syntax, only);
         String root = switch (syntax) {
-            case HERMES -> "space \"<tool_call>\" nl tool-call \"</tool_call>\""
-                    + (parallel ? " (nl \"<tool_call>\" nl tool-call \"</tool_call>\")*" : "");
-            case MISTRAL -> "space \"[TOOL_CALLS]\" tool-list";
+            case HERMES -> "tool-lead \"<tool_call>\" tool-lead tool-call \"</tool_call>\""
+                    + (parallel ? " (tool-lead \"<tool_call>\" tool-lead tool-call \"</tool_call>\")*" : "");
+            case MISTRAL -> "tool-lead \"[TOOL_CALLS]\" tool-list";
             // the parser takes a bare call at the start of the reply; <|python_tag|> is a control token a grammar
             // cannot produce (its piece is empty)
-            case LLAMA3_JSON -> "space tool-call" + (parallel ? " (\";\" space tool-call)*" : "");
-            case GENERIC -> "space \"{\" space \"\\\"tool_calls\\\"\" space \":\" space tool-list \"}\" space";
+            case LLAMA3_JSON -> "tool-lead tool-call" + (parallel ? " (\";\" space tool-call)*" : "");
+            case GENERIC -> "tool-lead \"{\" space \"\\\"tool_calls\\\"\" space \":\" space tool-list \"}\" space";
         };
         return new ToolCallGrammar(compile(root, call, syntax, parallel), after);
     }
 
     private static Grammar compile(String root, String callRules, ToolSyntax syntax, boolean parallel) {
         StringBuilder g = new StringBuilder("root ::= ").append(root).append('\n');
-        g.append("nl ::= \"\\n\"?\n");
+        // the blank lines and spaces models leave around markers (after <tool_call>, [TOOL_CALLS], </think>)
+        g.append("tool-lead ::= [ \\t\\n]{0,4}\n");
         if (syntax == ToolSyntax.MISTRAL || syntax == ToolSyntax.GENERIC) {
             g.append("tool-list ::= \"[\" space tool-call").append(parallel ? " (\",\" space tool-call)*" : "")
                     .append(" \"]\" space\n");
