@@ -2,9 +2,12 @@ package dev.hearth.server;
 
 import dev.hearth.engine.chat.ChatFormat;
 import dev.hearth.engine.chat.ChatOutputParser;
+import dev.hearth.engine.chat.ToolCallGrammar;
 import dev.hearth.engine.chat.ToolCallSchema;
+import dev.hearth.engine.grammar.GrammarException;
 import dev.hearth.engine.generate.Generator;
 import dev.hearth.engine.generate.Prompt;
+import dev.hearth.engine.sampling.SamplingParams;
 
 import java.util.List;
 import java.util.Map;
@@ -49,6 +52,46 @@ public record ChatPlan(Prompt.Chat prompt, ChatFormat format, List<Map<String, O
     /** A fresh parser for one generated reply. */
     public ChatOutputParser parser() {
         return new ChatOutputParser(format, parsesTools(), separateReasoning, promptOpensThinking);
+    }
+
+    /**
+     * The grammar that keeps this reply's tool calls valid: for tool_choice required or a named function, the
+     * whole reply must be calls (after the thinking block, when the prompt opened one); for auto, the calls after
+     * the family's opening (none for the generic JSON family, whose calls have no opening). Null when the reply is
+     * not read for calls, or, for auto, when a tool's schema has keywords a grammar cannot enforce (its calls are
+     * then parsed unconstrained, as before).
+     *
+     * @throws ApiError for required/named choices whose schemas cannot be enforced: the call could not be forced
+     */
+    public ToolCallGrammar toolGrammar(boolean parallel) {
+        if (!parsesTools()) return null;
+        try {
+            if (toolChoice.mode() == ToolChoice.Mode.REQUIRED) {
+                String after = promptOpensThinking ? format.thinkClose() : null;
+                return ToolCallGrammar.wholeReply(tools, format.tools(), toolChoice.function(), parallel, after);
+            }
+            return ToolCallGrammar.afterOpening(tools, format.tools(), parallel);
+        } catch (GrammarException e) {
+            if (toolChoice.mode() != ToolChoice.Mode.REQUIRED) return null;
+            throw ApiError.invalid("tools", "tool_choice " + (toolChoice.function() == null ? "required" : "'" + toolChoice.function() + "'")
+                    + " needs a grammar from the tools' parameter schemas, which cannot be built: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The sampling settings with the tool grammar applied, or {@code sampling} itself without one. A request
+     * whose own grammar (response_format, grammar, json_schema: {@code grammarField}) already constrains the
+     * reply cannot have tool calls too: llama.cpp refuses that as well.
+     */
+    public SamplingParams withToolGrammar(SamplingParams sampling, boolean parallel, String grammarField) {
+        if (!parsesTools()) return sampling;
+        if (sampling.grammar() != null) {
+            throw ApiError.invalid(grammarField, grammarField + " cannot be combined with tools (the tool calls have a "
+                    + "grammar of their own); send tool_choice \"none\" or drop " + grammarField);
+        }
+        ToolCallGrammar g = toolGrammar(parallel);
+        if (g == null) return sampling;
+        return sampling.toBuilder().grammar(g.grammar()).grammarTrigger(g.trigger()).build();
     }
 
     /**

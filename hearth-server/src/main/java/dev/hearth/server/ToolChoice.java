@@ -3,9 +3,8 @@ package dev.hearth.server;
 /**
  * Which tool calls a chat request allows: {@code auto} (the model decides), {@code none} (tools are still shown
  * to the model, as llama.cpp does, but its reply is not read for calls), {@code required}, or one named function
- * ({@code function} not null). Without a grammar, required and named choices cannot force a call: a reply with
- * no call comes back as plain content with finish_reason "stop", as llama.cpp's server returns it when its parser
- * finds no call.
+ * ({@code function} not null). Required and named choices force a call with a grammar over the whole reply (see
+ * {@link ChatPlan#toolGrammar}); auto constrains calls only once the family's opening appears.
  */
 public record ToolChoice(Mode mode, String function) {
     public enum Mode { AUTO, NONE, REQUIRED }

@@ -197,10 +197,14 @@ class ToolCallingTest extends ServerTestBase {
         assertEquals(List.of("get_weather"), calls(single).stream().map(Call::name).toList());
         assertEquals(List.of("get_weather"), stream(weatherChat().parallelToolCalls(false).build()).calls().stream().map(Call::name).toList());
 
-        // required without a grammar: a reply with no call is plain content
+        assertEquals("<tool_call>", fake.requests.getLast().sampling().grammarTrigger(), "auto: a lazy grammar after the opening");
+
+        // required: a grammar from the first token (the fake engine ignores it, so a reply with no call is content)
         fake.reply = "I would rather not.";
         ChatCompletion required = client.chat().completions().create(weatherChat()
                 .toolChoice(ChatCompletionToolChoiceOption.Auto.REQUIRED).build());
+        assertNotNull(fake.requests.getLast().sampling().grammar());
+        assertNull(fake.requests.getLast().sampling().grammarTrigger());
         assertEquals("I would rather not.", required.choices().getFirst().message().content().orElseThrow());
         assertEquals(ChatCompletion.Choice.FinishReason.STOP, required.choices().getFirst().finishReason());
     }

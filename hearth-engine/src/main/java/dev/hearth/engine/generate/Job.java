@@ -33,6 +33,7 @@ final class Job implements Generation {
     private int generated;
     private StreamDecoder decoder;
     private StopStrings stops;
+    private StringBuilder watched; // the output's tail while a lazy grammar waits for its trigger
 
     Job(GenerationRequest request, int[] prompt, Sampler sampler, GenerationListener listener) {
         this.request = request;
@@ -100,7 +101,9 @@ final class Job implements Generation {
             text = stops.push(decoder.finish());
             if (!stops.stopped()) text += stops.flush();
         } else {
-            text = stops.push(decoder.next(token));
+            String piece = decoder.next(token);
+            if (sampler.grammarTrigger() != null) watchForTrigger(piece);
+            text = stops.push(piece);
             if (stops.stopped()) {
                 reason = FinishReason.STOP;
             } else if (sampler.grammarComplete()) { // nothing may follow: as if the model had ended
@@ -116,6 +119,23 @@ final class Job implements Generation {
         listener.onToken(new TokenEvent(token, text, chosen, top));
         nextToken = reason == null ? token : -1;
         return reason;
+    }
+
+    /**
+     * A lazy grammar starts when its trigger shows in the output; the rest of the text after it, already sampled,
+     * is the grammar's first input. Only the trigger's length minus one characters are kept between tokens.
+     */
+    private void watchForTrigger(String piece) {
+        String trigger = sampler.grammarTrigger();
+        if (watched == null) watched = new StringBuilder();
+        watched.append(piece);
+        int at = watched.indexOf(trigger);
+        if (at >= 0) {
+            sampler.triggerGrammar(watched.substring(at + trigger.length())); // false: dropped, the reply runs free
+            watched = null;
+        } else if (watched.length() >= trigger.length()) {
+            watched.delete(0, watched.length() - trigger.length() + 1);
+        }
     }
 
     void finish(FinishReason reason) {

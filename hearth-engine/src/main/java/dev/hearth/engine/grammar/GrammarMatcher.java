@@ -134,6 +134,21 @@ public final class GrammarMatcher {
         if (states.size() > MAX_STATES) forget();
     }
 
+    /**
+     * Advances over raw output bytes, such as the text a lazy grammar's trigger left over inside its token. Returns
+     * false, without moving, when the grammar rejects them.
+     */
+    public boolean acceptBytes(byte[] bytes) {
+        int s = current;
+        for (byte b : bytes) {
+            s = step(s, b & 0xFF);
+            if (s < 0) return false;
+        }
+        current = s;
+        if (states.size() > MAX_STATES) forget();
+        return true;
+    }
+
     /** Whether {@code text} is accepted as a whole from the current position, without moving (tests). */
     boolean acceptsText(String text, boolean complete) {
         int s = current;

@@ -24,7 +24,8 @@ import static dev.hearth.engine.sampling.RankedTokens.logit;
  *
  * <p>With a grammar in the params, tokens it rejects are masked to -Infinity first of all (llama.cpp applies the
  * grammar before the chain too), and {@link #accept(int)} advances it; {@link #grammarComplete()} then says when
- * the output is finished. Without one nothing of this runs.
+ * the output is finished. A lazy grammar (with a {@link SamplingParams#grammarTrigger}) masks nothing until the
+ * caller, who sees the output text, reports its trigger ({@link #triggerGrammar}). Without one nothing of this runs.
  *
  * <p>Typical use: {@code accept(promptTokens, 0, n)}, then per step {@code t = sample(logits); accept(t);}. Sampling
  * and accepting are separate so a caller can reject a token (speculative decoding); {@link #sampleAndAccept} does
@@ -54,7 +55,8 @@ public final class Sampler {
     private final int[] biasTokens;
     private final float[] biasValues;
     private final boolean[] endsGeneration;
-    private final GrammarMatcher grammar; // null without a grammar
+    private GrammarMatcher grammar; // null without a grammar, or once a lazy one was dropped
+    private String grammarTrigger;  // a lazy grammar's trigger until it appears, then null
 
     private final float[] logits;     // input after bias and penalties
     private long[] ranked;            // candidates [0, count)
@@ -135,6 +137,7 @@ public final class Sampler {
                 throw new IllegalArgumentException("a grammar needs the token pieces of this vocabulary");
             }
             grammar = params.grammar().newMatcher(vocabulary);
+            grammarTrigger = params.grammarTrigger();
         }
 
         logits = new float[vocabularySize];
@@ -191,7 +194,32 @@ public final class Sampler {
     /** A generated token: adds it to the penalty window and advances the grammar, if any. */
     public void accept(int token) {
         remember(token);
-        if (grammar != null) grammar.accept(token);
+        if (grammarActive()) grammar.accept(token);
+    }
+
+    private boolean grammarActive() {
+        return grammar != null && grammarTrigger == null;
+    }
+
+    /**
+     * The text a lazy grammar waits for, or null (no grammar, an active one, or one dropped). The caller watches
+     * the output and calls {@link #triggerGrammar} when it appears.
+     */
+    public String grammarTrigger() {
+        return grammar == null ? null : grammarTrigger;
+    }
+
+    /**
+     * The trigger appeared: the grammar applies from now on, starting with {@code following}, the output after the
+     * trigger so far. Returns false, and drops the grammar for good, when that text already breaks it (the reply
+     * is then left unconstrained rather than failed).
+     */
+    public boolean triggerGrammar(String following) {
+        if (grammar == null || grammarTrigger == null) throw new IllegalStateException("no grammar waits for a trigger");
+        grammarTrigger = null;
+        if (grammar.acceptBytes(following.getBytes(java.nio.charset.StandardCharsets.UTF_8))) return true;
+        grammar = null;
+        return false;
     }
 
     /**
@@ -211,7 +239,7 @@ public final class Sampler {
 
     /** Whether the grammar is complete and allows nothing more: the generation is over. False without a grammar. */
     public boolean grammarComplete() {
-        return grammar != null && grammar.isComplete();
+        return grammarActive() && grammar.isComplete();
     }
 
     /** Empties the penalty window; the RNG continues. */
@@ -236,11 +264,11 @@ public final class Sampler {
             throw new IllegalArgumentException("expected " + vocabularySize + " logits, got " + input.length);
         }
         int token;
-        if (temperature == 0 && typicalP >= 1 && biasTokens.length == 0 && window == null && grammar == null) {
+        if (temperature == 0 && typicalP >= 1 && biasTokens.length == 0 && window == null && !grammarActive()) {
             token = argmax(input); // nothing changes the logits: no copy
         } else {
             System.arraycopy(input, 0, logits, 0, vocabularySize);
-            if (grammar != null) grammar.mask(logits);
+            if (grammarActive()) grammar.mask(logits);
             for (int i = 0; i < biasTokens.length; i++) logits[biasTokens[i]] += biasValues[i];
             if (window != null) window.apply(logits, repeatPenalty, frequencyPenalty, presencePenalty);
             token = temperature == 0 && typicalP >= 1 ? argmax(logits) : chain();

@@ -43,6 +43,10 @@ import java.util.function.Supplier;
  * @param ignoreEos        the model's end-of-generation tokens are banned (llama.cpp: bias -inf) and do not stop
  * @param grammar          constrained decoding: only tokens that keep the output a prefix of the grammar's language
  *                         are sampled, end-of-generation only where it is complete; null for none
+ * @param grammarTrigger   a lazy grammar: null (or empty) applies the grammar from the first token; otherwise
+ *                         nothing is masked until this text appears in the output (control tokens' text counts
+ *                         when the request shows it), and the grammar then constrains what follows it, starting
+ *                         with the rest of the token that completed it. Tool calls use it (the family's opening)
  */
 public record SamplingParams(
         double temperature,
@@ -63,7 +67,8 @@ public record SamplingParams(
         List<String> stop,
         Set<Integer> stopTokenIds,
         boolean ignoreEos,
-        Grammar grammar) {
+        Grammar grammar,
+        String grammarTrigger) {
 
     /** Upper bound for {@link #topLogprobs}; the OpenAI-compatible routes apply their own limit of 20 on top. */
     public static final int MAX_TOP_LOGPROBS = 1024;
@@ -93,6 +98,8 @@ public record SamplingParams(
         if (logprobMode == null) logprobMode = LogprobMode.MODEL;
         stop = copyStop(stop);
         stopTokenIds = copyTokenIds(stopTokenIds);
+        if (grammarTrigger != null && grammarTrigger.isEmpty()) grammarTrigger = null;
+        if (grammarTrigger != null && grammar == null) fail("grammar_trigger", "a grammar trigger needs a grammar");
     }
 
     /** llama.cpp server defaults: temperature 0.8, top_k 40, top_p 0.95, min_p 0.05, penalties off, window 64. */
@@ -139,6 +146,7 @@ public record SamplingParams(
         b.stopTokenIds = new LinkedHashSet<>(stopTokenIds);
         b.ignoreEos = ignoreEos;
         b.grammar = grammar;
+        b.grammarTrigger = grammarTrigger;
         return b;
     }
 
@@ -212,6 +220,7 @@ public record SamplingParams(
         private Set<Integer> stopTokenIds = new LinkedHashSet<>();
         private boolean ignoreEos;
         private Grammar grammar;
+        private String grammarTrigger;
         private String grammarParameter;
         private Supplier<Grammar> pendingGrammar; // compiled by build(), so errors name the API field
 
@@ -243,6 +252,12 @@ public record SamplingParams(
         public Builder grammar(Grammar v) {
             grammar = v;
             pendingGrammar = null;
+            return this;
+        }
+
+        /** Applies the grammar only after this text appears in the output; null from the first token. */
+        public Builder grammarTrigger(String v) {
+            grammarTrigger = v;
             return this;
         }
 
@@ -292,7 +307,7 @@ public record SamplingParams(
             }
             return new SamplingParams(temperature, topK, topP, minP, typicalP, minKeep, repeatPenalty, repeatLastN,
                     presencePenalty, frequencyPenalty, logitBias, seed, logprobs, topLogprobs, logprobMode, stop,
-                    stopTokenIds, ignoreEos, grammar);
+                    stopTokenIds, ignoreEos, grammar, grammarTrigger);
         }
     }
 }

@@ -104,4 +104,35 @@ class SamplerGrammarTest {
         SamplingParams p = SamplingParams.builder().grammar(Grammar.anyJsonObject()).build();
         assertThrows(IllegalArgumentException.class, () -> new Sampler(p, V, 0, id -> false));
     }
+
+    @Test
+    void aLazyGrammarMasksNothingUntilTriggeredThenStartsFromTheTriggersTail() {
+        SamplingParams p = SamplingParams.builder().temperature(0).grammar(Grammar.parse("root ::= \"s!\" [0-9]"))
+                .grammarTrigger("ye").build();
+        Sampler s = sampler(p);
+        float[] logits = new float[V];
+        logits['x'] = 9;
+        logits['5'] = 1;
+        assertEquals("ye", s.grammarTrigger());
+        assertEquals('x', s.sample(logits), "inactive: no mask");
+        s.accept('x');
+        assertTrue(s.triggerGrammar("s!")); // e.g. the token "yes!" completed the trigger; "s!" followed it
+        assertEquals(null, s.grammarTrigger());
+        assertEquals('5', s.sample(logits), "active: only a digit may follow");
+        s.accept('5');
+        assertTrue(s.grammarComplete());
+    }
+
+    @Test
+    void aTailThatBreaksTheLazyGrammarDropsIt() {
+        Sampler s = sampler(SamplingParams.builder().temperature(0).grammar(Grammar.parse("root ::= \"!\""))
+                .grammarTrigger("ye").build());
+        assertFalse(s.triggerGrammar("s"));
+        assertEquals(null, s.grammarTrigger());
+        float[] logits = new float[V];
+        logits['x'] = 9;
+        assertEquals('x', s.sample(logits), "dropped: no mask");
+        s.accept('x');
+        assertFalse(s.grammarComplete());
+    }
 }

@@ -59,7 +59,8 @@ class SamplingParamsTest {
                 bad("logit_bias", b -> b.logitBias(-1, 1.0)),
                 bad("top_logprobs", b -> b.topLogprobs(-1)),
                 bad("top_logprobs", b -> b.topLogprobs(SamplingParams.MAX_TOP_LOGPROBS + 1)),
-                bad("stop_token_ids", b -> b.stopTokenIds(Set.of(-4))));
+                bad("stop_token_ids", b -> b.stopTokenIds(Set.of(-4))),
+                bad("grammar_trigger", b -> b.grammarTrigger("<tool_call>")));
     }
 
     private static Arguments bad(String parameter, UnaryOperator<SamplingParams.Builder> change) {

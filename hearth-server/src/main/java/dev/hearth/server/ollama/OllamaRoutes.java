@@ -303,6 +303,8 @@ public final class OllamaRoutes {
             SamplingParams.Builder b = SamplingFields.read(options).logprobs(logprobs).topLogprobs(logprobs && top != null ? top : 0);
             StructuredOutput.ollama(body.get("format"), b);
             sampling = b.build();
+            // a format constrains the whole reply already: the calls are then parsed as they come
+            if (chat && sampling.grammar() == null) sampling = plan.withToolGrammar(sampling, true, "format");
         } catch (SamplingParameterException e) {
             throw ApiError.invalid(e.parameter(), e.getMessage());
         }

@@ -70,6 +70,10 @@ record OpenAiRequest(String model, int n, int maxTokens, boolean stream, boolean
         return new OpenAiRequest(model, n, max, stream, includeUsage, logprobs, top, sampling);
     }
 
+    OpenAiRequest withSampling(SamplingParams s) {
+        return new OpenAiRequest(model, n, maxTokens, stream, includeUsage, logprobs, topLogprobs, s);
+    }
+
     List<GenerationRequest> requests(Prompt prompt) {
         return requests(prompt, false);
     }

@@ -96,6 +96,8 @@ public final class OpenAiRoutes {
         Generator g = server.generator(req.model());
         ChatPlan plan = ChatPlan.of(g, messages, tools, choice, Fields.bool(body, "add_generation_prompt", true),
                 Messages.templateKwargs(body), reasoning == ReasoningFormat.DEEPSEEK);
+        String grammarField = Fields.has(body, "grammar") ? "grammar" : Fields.has(body, "json_schema") ? "json_schema" : "response_format";
+        req = req.withSampling(plan.withToolGrammar(req.sampling(), parallel, grammarField));
         GenerationRun run = GenerationRun.start(g, req.requests(plan.prompt(), plan.specialTokenText()), server.metrics());
         Envelope env = new Envelope("chatcmpl-" + randomId(), modelName(req));
         Supplier<AssistantReply> replies = () -> new AssistantReply(plan.parser(), parallel);
