@@ -10,8 +10,7 @@ import java.nio.ByteOrder;
 import java.util.EnumMap;
 
 /**
- * Stand-in for {@code dev.hearth.engine.tensor.Activations} (branch kernels) until it is merged: the same API, built
- * on {@link BlockFormat}. Holds {@code batch} input rows of {@code cols} floats and, computed once per input, their
+ * The inputs of the model's matrix products ({@link Matrix}), built on {@link BlockFormat}. Holds {@code batch} input rows of {@code cols} floats and, computed once per input, their
  * quantized form for each vec_dot type asked for (llama.cpp quantizes the input of every matmul to the weight's
  * vec_dot type; Q, K and V share one input, so do gate and up).
  */

@@ -10,9 +10,10 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * Stand-in for {@code dev.hearth.engine.tensor.Matrix} (branch kernels) until it is merged: a 2-D weight used in place
- * on the GGUF mapping, multiplied row by row against the input quantized to the weight's vec_dot type, which is
- * llama.cpp's arithmetic. The rows are shared out over the {@link WorkerPool#shared() worker pool}; the types
+ * The model's weight matrices: a 2-D weight used in place on the GGUF mapping, multiplied row by row against the
+ * input quantized to the weight's vec_dot type, which is llama.cpp's arithmetic in llama.cpp's order of float
+ * operations (the golden fixtures need it bit for bit, so the faster block-summing kernels of
+ * {@code dev.hearth.engine.tensor.Matrix} are not used here). The rows are shared out over the {@link WorkerPool#shared() worker pool}; the types
  * {@link VectorDots} covers run its Vector API kernels, the others the scalar code here and in {@link GgmlDots}, in the
  * same order of float operations either way (bit-identical results).
  *

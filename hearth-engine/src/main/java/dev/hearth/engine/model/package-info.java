@@ -1,6 +1,7 @@
 /**
  * The transformer forward pass: {@link dev.hearth.engine.model.Model} (a GGUF file's configuration and weights) and
- * {@link dev.hearth.engine.model.Session} (one sequence: KV cache, position, batched forward passes).
+ * {@link dev.hearth.engine.model.Session} (one sequence: KV cache and position) and {@link dev.hearth.engine.model.Batch}
+(one forward pass over the tokens of several sessions: each weight matrix read once for all of them).
  *
  * <p>One forward pass serves every supported family; what differs between them is data: the family's conventions
  * in {@link dev.hearth.engine.model.Architecture}, the file's hyperparameters in
