@@ -108,12 +108,7 @@ final class Scheduler {
             } catch (InterruptedException e) {
                 break;
             } catch (RuntimeException | Error e) { // a bug must not stop the engine thread: the running requests fail
-                batch.clear();
-                for (Job job : List.copyOf(running)) {
-                    job.slot.session.rewind(0);
-                    free(job);
-                    job.fail(e);
-                }
+                failAll(e);
             }
         }
         for (Job j : running) j.fail(new IllegalStateException("the model was unloaded"));
@@ -219,12 +214,7 @@ final class Scheduler {
             steps++;
             sequenceSteps += sequences;
         } catch (RuntimeException | Error e) {
-            batch.clear();
-            for (Job job : List.copyOf(running)) {
-                job.slot.session.rewind(0); // what the failed pass wrote is unknown
-                free(job);
-                job.fail(e);
-            }
+            failAll(e);
             return;
         }
         for (int i = 0; i < entries; i++) {
@@ -270,6 +260,16 @@ final class Scheduler {
         job.fail(new OverloadedException("the KV cache budget of " + budget + " tokens is full: this request could not "
                 + "go on beside the " + running.size() + " others; retry when fewer run, or start the server with a "
                 + "larger --kv-budget", 1));
+    }
+
+    /** Ends every running request with {@code e}; their slots forget what the failed step may have half written. */
+    private void failAll(Throwable e) {
+        batch.clear();
+        for (Job job : List.copyOf(running)) {
+            job.slot.session.rewind(0);
+            free(job);
+            job.fail(e);
+        }
     }
 
     private void release(Job job, FinishReason reason) {
