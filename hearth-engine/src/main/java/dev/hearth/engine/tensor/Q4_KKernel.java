@@ -7,7 +7,6 @@ import jdk.incubator.vector.ShortVector;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 import static dev.hearth.engine.tensor.Simd.B128;
 import static dev.hearth.engine.tensor.Simd.B256;
@@ -70,42 +69,33 @@ final class Q4_KKernel implements MatrixKernel {
 
     @Override
     public MatrixKernel repack(Arena arena) {
-        int nsb = cols / 256, groups = nsb / 2, tail = nsb % 2;
-        long rowBytes = nsb * (long) BLOCK;
-        long newStride = ((long) groups * GROUP_BYTES + tail * BLOCK + 63) & -64;
-        MemorySegment dst = OffHeap.allocate(newStride * rows, arena);
-        byte[] in = new byte[(int) rowBytes], out = new byte[(int) newStride];
         int[] sc = new int[8], mn = new int[8];
-        for (int r = 0; r < rows; r++) {
-            MemorySegment.copy(data, ValueLayout.JAVA_BYTE, r * stride, in, 0, in.length);
-            for (int g = 0; g < groups; g++) {
-                int go = g * GROUP_BYTES;
-                for (int h = 0; h < 2; h++) {
-                    int bo = (2 * g + h) * BLOCK;
-                    out[go + 2 * h] = in[bo];             // d
-                    out[go + 2 * h + 1] = in[bo + 1];
-                    out[go + 4 + 2 * h] = in[bo + 2];     // dmin
-                    out[go + 4 + 2 * h + 1] = in[bo + 3];
-                    scalesAndMins(in, bo + 4, sc, mn);
-                    for (int s = 0; s < 8; s++) {
-                        out[go + 8 + 8 * h + s] = (byte) sc[s];
-                        out[go + 24 + 8 * h + s] = (byte) mn[s];
-                    }
+        Repacker.Rows packed = Repacker.repack(data, stride, rows, cols / 256, BLOCK, 2, GROUP_BYTES, arena, (in, out, g) -> {
+            int go = g * GROUP_BYTES;
+            for (int h = 0; h < 2; h++) {
+                int bo = (2 * g + h) * BLOCK;
+                out[go + 2 * h] = in[bo];             // d
+                out[go + 2 * h + 1] = in[bo + 1];
+                out[go + 4 + 2 * h] = in[bo + 2];     // dmin
+                out[go + 4 + 2 * h + 1] = in[bo + 3];
+                scalesAndMins(in, bo + 4, sc, mn);
+                for (int s = 0; s < 8; s++) {
+                    out[go + 8 + 8 * h + s] = (byte) sc[s];
+                    out[go + 24 + 8 * h + s] = (byte) mn[s];
                 }
-                for (int i = 0; i < 16; i++) { // sub-block i of the group
-                    int bo = (2 * g + (i >> 3)) * BLOCK, s = i & 7;
-                    for (int j = 0; j < 8; j++) {
-                        for (int t = 0; t < 2; t++) {
-                            int lo = nibble(in, bo, s, 16 * t + 2 * j), hi = nibble(in, bo, s, 16 * t + 2 * j + 1);
-                            out[go + 40 + j * 32 + 2 * i + t] = (byte) (lo | hi << 4);
-                        }
+            }
+            for (int i = 0; i < 16; i++) { // sub-block i of the group
+                int bo = (2 * g + (i >> 3)) * BLOCK, s = i & 7;
+                for (int j = 0; j < 8; j++) {
+                    for (int t = 0; t < 2; t++) {
+                        int lo = nibble(in, bo, s, 16 * t + 2 * j), hi = nibble(in, bo, s, 16 * t + 2 * j + 1);
+                        out[go + 40 + j * 32 + 2 * i + t] = (byte) (lo | hi << 4);
                     }
                 }
             }
-            System.arraycopy(in, groups * 2 * BLOCK, out, groups * GROUP_BYTES, tail * BLOCK);
-            MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, r * newStride, out.length);
-        }
-        return new Q4_KKernel(dst, rows, cols, newStride, true);
+            return true;
+        });
+        return new Q4_KKernel(packed.data(), rows, cols, packed.stride(), true);
     }
 
     /** Element {@code l} of sub-block {@code s} of the GGUF block at {@code bo}. */

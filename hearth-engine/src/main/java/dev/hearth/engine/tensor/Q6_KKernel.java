@@ -70,31 +70,24 @@ final class Q6_KKernel implements MatrixKernel {
 
     @Override
     public MatrixKernel repack(Arena arena) {
-        int nsb = cols / 256;
-        long rowBytes = nsb * (long) BLOCK, newStride = (rowBytes + 63) & -64;
-        MemorySegment dst = OffHeap.allocate(newStride * rows, arena);
-        byte[] in = new byte[(int) rowBytes], out = new byte[(int) newStride];
-        for (int r = 0; r < rows; r++) {
-            MemorySegment.copy(data, ValueLayout.JAVA_BYTE, r * stride, in, 0, in.length);
-            for (int sb = 0; sb < nsb; sb++) {
-                int bo = sb * BLOCK;
-                for (int lane = 0; lane < 32; lane++) {
-                    int base = (lane >> 1) * 16 + (lane & 1) * 8; // element e of this lane is value base + e
-                    for (int j = 0; j < 4; j++) {
-                        int lo = quant(in, bo, base + 2 * j) & 0xF, hi = quant(in, bo, base + 2 * j + 1) & 0xF;
-                        out[bo + j * 32 + lane] = (byte) (lo | hi << 4);
-                    }
-                    for (int k = 0; k < 2; k++) {
-                        int v = 0;
-                        for (int m = 0; m < 4; m++) v |= (quant(in, bo, base + 4 * k + m) >> 4) << (2 * m);
-                        out[bo + 128 + k * 32 + lane] = (byte) v;
-                    }
+        Repacker.Rows packed = Repacker.repack(data, stride, rows, cols / 256, BLOCK, 1, BLOCK, arena, (in, out, sb) -> {
+            int bo = sb * BLOCK;
+            for (int lane = 0; lane < 32; lane++) {
+                int base = (lane >> 1) * 16 + (lane & 1) * 8; // element e of this lane is value base + e
+                for (int j = 0; j < 4; j++) {
+                    int lo = quant(in, bo, base + 2 * j) & 0xF, hi = quant(in, bo, base + 2 * j + 1) & 0xF;
+                    out[bo + j * 32 + lane] = (byte) (lo | hi << 4);
                 }
-                System.arraycopy(in, bo + 192, out, bo + 192, 18); // scales (value i/16 uses scale i/16), d
+                for (int k = 0; k < 2; k++) {
+                    int v = 0;
+                    for (int m = 0; m < 4; m++) v |= (quant(in, bo, base + 4 * k + m) >> 4) << (2 * m);
+                    out[bo + 128 + k * 32 + lane] = (byte) v;
+                }
             }
-            MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, r * newStride, out.length);
-        }
-        return new Q6_KKernel(dst, rows, cols, newStride, true);
+            System.arraycopy(in, bo + 192, out, bo + 192, 18); // scales (value i/16 uses scale i/16), d
+            return true;
+        });
+        return new Q6_KKernel(packed.data(), rows, cols, packed.stride(), true);
     }
 
     /** The 6-bit value {@code v} (0..255) of the GGUF super-block at {@code bo}. */

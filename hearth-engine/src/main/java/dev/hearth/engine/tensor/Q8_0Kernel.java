@@ -7,7 +7,6 @@ import jdk.incubator.vector.ShortVector;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 import static dev.hearth.engine.tensor.Simd.B256;
 import static dev.hearth.engine.tensor.Simd.F512;
@@ -74,30 +73,21 @@ final class Q8_0Kernel implements MatrixKernel {
 
     @Override
     public MatrixKernel repack(Arena arena) {
-        int nb = cols / 32, groups = nb / 16, tail = nb % 16;
-        long rowBytes = nb * (long) BLOCK;
-        long newStride = ((long) groups * GROUP_BYTES + tail * BLOCK + 63) & -64;
-        MemorySegment dst = OffHeap.allocate(newStride * rows, arena);
-        byte[] in = new byte[(int) rowBytes], out = new byte[(int) newStride];
-        for (int r = 0; r < rows; r++) {
-            MemorySegment.copy(data, ValueLayout.JAVA_BYTE, r * stride, in, 0, in.length);
-            for (int g = 0; g < groups; g++) {
-                int go = g * GROUP_BYTES;
-                for (int i = 0; i < 16; i++) {
-                    int bo = (g * 16 + i) * BLOCK;
-                    int enc = Simd.encodeScale((short) ((in[bo] & 0xFF) | (in[bo + 1] << 8)));
-                    if (enc < 0) return null;
-                    out[go + 2 * i] = (byte) enc;
-                    out[go + 2 * i + 1] = (byte) (enc >> 8);
-                    for (int j = 0; j < 16; j++) {
-                        for (int t = 0; t < 2; t++) out[go + 32 + j * 32 + 2 * i + t] = in[bo + 2 + 16 * t + j];
-                    }
+        Repacker.Rows packed = Repacker.repack(data, stride, rows, cols / 32, BLOCK, 16, GROUP_BYTES, arena, (in, out, g) -> {
+            int go = g * GROUP_BYTES;
+            for (int i = 0; i < 16; i++) {
+                int bo = (g * 16 + i) * BLOCK;
+                int enc = Simd.encodeScale((short) ((in[bo] & 0xFF) | (in[bo + 1] << 8)));
+                if (enc < 0) return false;
+                out[go + 2 * i] = (byte) enc;
+                out[go + 2 * i + 1] = (byte) (enc >> 8);
+                for (int j = 0; j < 16; j++) {
+                    for (int t = 0; t < 2; t++) out[go + 32 + j * 32 + 2 * i + t] = in[bo + 2 + 16 * t + j];
                 }
             }
-            System.arraycopy(in, groups * 16 * BLOCK, out, groups * GROUP_BYTES, tail * BLOCK);
-            MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, r * newStride, out.length);
-        }
-        return new Q8_0Kernel(dst, rows, cols, newStride, true);
+            return true;
+        });
+        return packed == null ? null : new Q8_0Kernel(packed.data(), rows, cols, packed.stride(), true);
     }
 
     @Override
