@@ -33,6 +33,8 @@ final class Matrix {
     final int rows, cols;
     final long rowBytes;
     final boolean tokenEmbedding;
+    /** The whole groups of 32 rows repacked, where llama.cpp sums Q4_0 in its repacked order; else null. */
+    private final Q4_0x32 q4x32;
 
     private Matrix(GgmlType type, MemorySegment data, int rows, int cols, boolean tokenEmbedding) {
         this.tokenEmbedding = tokenEmbedding;
@@ -42,6 +44,9 @@ final class Matrix {
         this.rows = rows;
         this.cols = cols;
         this.rowBytes = type.byteSize(cols);
+        boolean repack = VectorDots.supports(this) && rows >= Q4_0x32.ROWS
+                && GgmlDots.kernel(type, rows, tokenEmbedding, 1) == GgmlDots.Kernel.REPACKED_Q4_0;
+        this.q4x32 = repack ? Q4_0x32.of(data, rows, cols) : null;
     }
 
     static Matrix of(GgufTensor tensor) {
@@ -85,7 +90,16 @@ final class Matrix {
         x.blocks(vt); // the input is quantized here, on the calling thread, before the rows are shared out
         boolean vector = fast && VectorDots.supports(this);
         if (vector) x.values(vt);
-        WorkerPool.shared().forEachRange(rows, 16, this, x, y, vector ? VECTOR_ROWS : SCALAR_ROWS);
+        if (vector && q4x32 != null) WorkerPool.shared().forEachRange(rows, Q4_0x32.ROWS, this, x, y, Matrix::q4x32Rows);
+        else WorkerPool.shared().forEachRange(rows, 16, this, x, y, vector ? VECTOR_ROWS : SCALAR_ROWS);
+    }
+
+    /** Rows {@code [from, to)} ({@code from} a multiple of 32): the repacked groups, then any rows past them. */
+    private void q4x32Rows(Activations x, float[] y, int from, int to) {
+        GgmlType vt = format.vecDotType();
+        int packed = q4x32.groups * Q4_0x32.ROWS, end = Math.min(to, packed);
+        if (from < end) q4x32.groups(x.values(vt), x.scales(vt), x.batch(), rows, y, from / Q4_0x32.ROWS, end / Q4_0x32.ROWS);
+        if (to > packed) VectorDots.rows(this, x, y, Math.max(from, packed), to);
     }
 
     private static final WorkerPool.RangeTask<Matrix, Activations, float[]> VECTOR_ROWS = VectorDots::rows;

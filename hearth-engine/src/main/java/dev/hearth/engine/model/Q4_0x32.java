@@ -1,0 +1,158 @@
+package dev.hearth.engine.model;
+
+import dev.hearth.engine.tensor.OffHeap;
+import dev.hearth.engine.tensor.WorkerPool;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.B2S;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.S2I;
+
+/**
+ * A Q4_0 weight repacked at load so that one int16 lane is one weight row: llama.cpp repacks Q4_0 too (Q4_0x8) and
+ * sums each output as one float chain, {@code acc = fma(Σ block, d_w·d_x, acc)}. With 32 rows side by side, the
+ * integer sum of a block is 32 multiply-adds of a weight vector by a broadcast input value, and the float step is
+ * lane-wise: the same operations as {@link VectorDots#q4_0Repacked}, for 32 rows at once, with no horizontal sums.
+ *
+ * <p>Layout: for each group of 32 rows and each block, the 32 fp16 scales (64 bytes), then 16 vectors of 32 bytes,
+ * vector j holding byte j of the block's nibbles for each row, XOR 0x88, so that the sign-extended nibbles read
+ * {@code q − 8} directly. |Σ (q−8)·x| &lt;= 32·8·127 &lt; 2^15: the int16 sums are exact. The Vector API has no fp16
+ * conversion: exponent and mantissa shifted into float position are the value times 2^-112 (subnormals included),
+ * and the multiply by 2^112 is exact. Rows past the last whole group stay with the GGUF layout.
+ */
+final class Q4_0x32 {
+    static final int ROWS = 32;
+    private static final int GROUP_BLOCK = 64 + 16 * 32;
+    private static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
+    private static final VectorSpecies<Short> S512 = ShortVector.SPECIES_512;
+    private static final VectorSpecies<Integer> I512 = IntVector.SPECIES_512;
+    private static final VectorSpecies<Float> F512 = FloatVector.SPECIES_512;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
+
+    final MemorySegment data;
+    final int groups, blocks;
+
+    private Q4_0x32(MemorySegment data, int groups, int blocks) {
+        this.data = data;
+        this.groups = groups;
+        this.blocks = blocks;
+    }
+
+    /** Repacks the whole groups of 32 rows of a Q4_0 matrix (GGUF layout, 18-byte blocks), on the shared pool. */
+    static Q4_0x32 of(MemorySegment gguf, int rows, int cols) {
+        int groups = rows / ROWS, blocks = cols / 32;
+        MemorySegment out = OffHeap.allocate((long) groups * blocks * GROUP_BLOCK, Arena.ofAuto());
+        Q4_0x32 m = new Q4_0x32(out, groups, blocks);
+        WorkerPool.shared().forEachRange(groups, 1, m, gguf, null, Q4_0x32::repack);
+        return m;
+    }
+
+    private void repack(MemorySegment gguf, Object unused, int from, int to) {
+        long rowBytes = blocks * 18L;
+        byte[] row = new byte[Math.toIntExact(rowBytes)], group = new byte[GROUP_BLOCK * blocks];
+        for (int g = from; g < to; g++) {
+            for (int r = 0; r < ROWS; r++) {
+                MemorySegment.copy(gguf, ValueLayout.JAVA_BYTE, (g * ROWS + r) * rowBytes, row, 0, row.length);
+                for (int b = 0; b < blocks; b++) {
+                    int in = b * 18, out = b * GROUP_BLOCK;
+                    group[out + 2 * r] = row[in];
+                    group[out + 2 * r + 1] = row[in + 1];
+                    for (int j = 0; j < 16; j++) group[out + 64 + j * ROWS + r] = (byte) (row[in + 2 + j] ^ 0x88);
+                }
+            }
+            MemorySegment.copy(group, 0, data, ValueLayout.JAVA_BYTE, (long) g * blocks * GROUP_BLOCK, group.length);
+        }
+    }
+
+    /**
+     * Outputs {@code y[i*rows + r]} for the rows of groups {@code [gFrom, gTo)} and every input row i ({@code xv},
+     * {@code xd}: the input as Q8_0 values and scales, {@code cols} per row).
+     */
+    void groups(short[] xv, float[] xd, int batch, int rows, float[] y, int gFrom, int gTo) {
+        int cols = blocks * 32;
+        for (int g = gFrom; g < gTo; g++) {
+            // a slice per group with int offsets: C2 hoists most bounds checks out of the block loop
+            MemorySegment w = data.asSlice((long) g * blocks * GROUP_BLOCK, (long) blocks * GROUP_BLOCK);
+            int yr = g * ROWS, i = 0;
+            for (; i + 4 <= batch; i += 4) four((long) g * blocks * GROUP_BLOCK, xv, i * cols, cols, xd, i * blocks, y, i * rows + yr, rows);
+            for (; i < batch; i++) one(w, xv, i * cols, xd, i * blocks, y, i * rows + yr);
+        }
+    }
+
+    // The kernels are written out flat: a Vector API value passed to a helper C2 does not inline is boxed (10x slower).
+
+    private void one(MemorySegment w, short[] xv, int xo, float[] xd, int dOff, float[] y, int yo) {
+        FloatVector a0 = FloatVector.zero(F512), a1 = a0;
+        for (int b = 0; b < blocks; b++) {
+            int o = b * GROUP_BLOCK;
+            int xb = xo + b * 32;
+            ShortVector s = ShortVector.zero(S512);
+            for (int j = 0; j < 16; j++) {
+                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + 64 + j * 32, LE).convertShape(B2S, S512, 0);
+                s = s.add(v.lanewise(LSHL, 12).lanewise(ASHR, 12).mul(xv[xb + j])).add(v.lanewise(ASHR, 4).mul(xv[xb + j + 16]));
+            }
+            ShortVector h = ShortVector.fromMemorySegment(S512, w, o, LE);
+            IntVector h0 = (IntVector) h.convertShape(S2I, I512, 0), h1 = (IntVector) h.convertShape(S2I, I512, 1);
+            FloatVector d0 = h0.and(0x7FFF).lanewise(LSHL, 13).or(h0.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
+            FloatVector d1 = h1.and(0x7FFF).lanewise(LSHL, 13).or(h1.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
+            float dx = xd[dOff + b];
+            a0 = ((FloatVector) ((IntVector) s.convertShape(S2I, I512, 0)).convert(I2F, 0)).fma(d0.mul(dx), a0);
+            a1 = ((FloatVector) ((IntVector) s.convertShape(S2I, I512, 1)).convert(I2F, 0)).fma(d1.mul(dx), a1);
+        }
+        a0.intoArray(y, yo);
+        a1.intoArray(y, yo + 16);
+    }
+
+    /** {@link #one} for four input rows (offsets {@code + t·xStride}, {@code + t·blocks}, {@code + t·yStride}), each block's nibbles decoded once. */
+    private void four(long go, short[] xv, int xo, int xStride, float[] xd, int dOff, float[] y, int yo, int yStride) {
+        MemorySegment w = data;
+        FloatVector a0 = FloatVector.zero(F512), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, e0 = a0, e1 = a0;
+        for (int b = 0; b < blocks; b++) {
+            long o = go + (long) b * GROUP_BLOCK;
+            int x0 = xo + b * 32, x1 = x0 + xStride, x2 = x1 + xStride, x3 = x2 + xStride;
+            ShortVector s0 = ShortVector.zero(S512), s1 = s0, s2 = s0, s3 = s0;
+            for (int j = 0; j < 16; j++) {
+                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + 64 + j * 32, LE).convertShape(B2S, S512, 0);
+                ShortVector lo = v.lanewise(LSHL, 12).lanewise(ASHR, 12), hi = v.lanewise(ASHR, 4);
+                s0 = s0.add(lo.mul(xv[x0 + j])).add(hi.mul(xv[x0 + j + 16]));
+                s1 = s1.add(lo.mul(xv[x1 + j])).add(hi.mul(xv[x1 + j + 16]));
+                s2 = s2.add(lo.mul(xv[x2 + j])).add(hi.mul(xv[x2 + j + 16]));
+                s3 = s3.add(lo.mul(xv[x3 + j])).add(hi.mul(xv[x3 + j + 16]));
+            }
+            ShortVector h = ShortVector.fromMemorySegment(S512, w, o, LE);
+            IntVector h0 = (IntVector) h.convertShape(S2I, I512, 0), h1 = (IntVector) h.convertShape(S2I, I512, 1);
+            FloatVector d0 = h0.and(0x7FFF).lanewise(LSHL, 13).or(h0.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
+            FloatVector d1 = h1.and(0x7FFF).lanewise(LSHL, 13).or(h1.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
+            int d = dOff + b;
+            float dx0 = xd[d], dx1 = xd[d + blocks], dx2 = xd[d + 2 * blocks], dx3 = xd[d + 3 * blocks];
+            a0 = ((FloatVector) ((IntVector) s0.convertShape(S2I, I512, 0)).convert(I2F, 0)).fma(d0.mul(dx0), a0);
+            a1 = ((FloatVector) ((IntVector) s0.convertShape(S2I, I512, 1)).convert(I2F, 0)).fma(d1.mul(dx0), a1);
+            b0 = ((FloatVector) ((IntVector) s1.convertShape(S2I, I512, 0)).convert(I2F, 0)).fma(d0.mul(dx1), b0);
+            b1 = ((FloatVector) ((IntVector) s1.convertShape(S2I, I512, 1)).convert(I2F, 0)).fma(d1.mul(dx1), b1);
+            c0 = ((FloatVector) ((IntVector) s2.convertShape(S2I, I512, 0)).convert(I2F, 0)).fma(d0.mul(dx2), c0);
+            c1 = ((FloatVector) ((IntVector) s2.convertShape(S2I, I512, 1)).convert(I2F, 0)).fma(d1.mul(dx2), c1);
+            e0 = ((FloatVector) ((IntVector) s3.convertShape(S2I, I512, 0)).convert(I2F, 0)).fma(d0.mul(dx3), e0);
+            e1 = ((FloatVector) ((IntVector) s3.convertShape(S2I, I512, 1)).convert(I2F, 0)).fma(d1.mul(dx3), e1);
+        }
+        a0.intoArray(y, yo);
+        a1.intoArray(y, yo + 16);
+        b0.intoArray(y, yo + yStride);
+        b1.intoArray(y, yo + yStride + 16);
+        c0.intoArray(y, yo + 2 * yStride);
+        c1.intoArray(y, yo + 2 * yStride + 16);
+        e0.intoArray(y, yo + 3 * yStride);
+        e1.intoArray(y, yo + 3 * yStride + 16);
+    }
+}
