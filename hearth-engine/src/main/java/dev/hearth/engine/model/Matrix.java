@@ -3,6 +3,7 @@ package dev.hearth.engine.model;
 import dev.hearth.engine.gguf.GgufTensor;
 import dev.hearth.engine.tensor.BlockFormat;
 import dev.hearth.engine.tensor.GgmlType;
+import dev.hearth.engine.tensor.OffHeap;
 import dev.hearth.engine.tensor.WorkerPool;
 
 import java.lang.foreign.MemorySegment;
@@ -33,8 +34,8 @@ final class Matrix {
     final int rows, cols;
     final long rowBytes;
     final boolean tokenEmbedding;
-    /** The whole groups of 32 rows repacked, where llama.cpp sums Q4_0 in its repacked order; else null. */
-    private final Q4_0x32 q4x32;
+    /** The whole groups of rows repacked (lane = row), for the types that have such a kernel; else null. */
+    private final Repacked repacked;
 
     private Matrix(GgmlType type, MemorySegment data, int rows, int cols, boolean tokenEmbedding) {
         this.tokenEmbedding = tokenEmbedding;
@@ -44,15 +45,19 @@ final class Matrix {
         this.rows = rows;
         this.cols = cols;
         this.rowBytes = type.byteSize(cols);
-        boolean repack = VectorDots.supports(this) && rows >= Q4_0x32.ROWS
-                && GgmlDots.kernel(type, rows, tokenEmbedding, 1) == GgmlDots.Kernel.REPACKED_Q4_0;
-        this.q4x32 = repack ? Q4_0x32.of(data, rows, cols) : null;
+        boolean vector = VectorDots.supports(this) && rows >= 32;
+        if (vector && type == GgmlType.Q8_0) this.repacked = Q8_0x32.of(data, rows, cols);
+        else if (vector && GgmlDots.kernel(type, rows, tokenEmbedding, 1) == GgmlDots.Kernel.REPACKED_Q4_0) this.repacked = Q4_0x32.of(data, rows, cols);
+        else this.repacked = null;
     }
 
     static Matrix of(GgufTensor tensor) {
         try {
-            return new Matrix(tensor.type(), tensor.data(), Math.toIntExact(tensor.rows()), tensor.cols(),
+            Matrix m = new Matrix(tensor.type(), tensor.data(), Math.toIntExact(tensor.rows()), tensor.cols(),
                     tensor.name().equals("token_embd.weight"));
+            // the repacked copy is what multiplies now: the file's pages of those rows need not stay resident
+            if (m.repacked != null) OffHeap.releaseFilePages(m.data.asSlice(0, m.repacked.packedRows() * m.rowBytes));
+            return m;
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             throw new IllegalArgumentException("tensor " + tensor.name() + ": " + e.getMessage(), e);
         }
@@ -90,15 +95,15 @@ final class Matrix {
         x.blocks(vt); // the input is quantized here, on the calling thread, before the rows are shared out
         boolean vector = fast && VectorDots.supports(this);
         if (vector) x.values(vt);
-        if (vector && q4x32 != null) WorkerPool.shared().forEachRange(rows, Q4_0x32.ROWS, this, x, y, Matrix::q4x32Rows);
+        if (vector && repacked != null) WorkerPool.shared().forEachRange(rows, repacked.groupRows(), this, x, y, Matrix::repackedRows);
         else WorkerPool.shared().forEachRange(rows, 16, this, x, y, vector ? VECTOR_ROWS : SCALAR_ROWS);
     }
 
-    /** Rows {@code [from, to)} ({@code from} a multiple of 32): the repacked groups, then any rows past them. */
-    private void q4x32Rows(Activations x, float[] y, int from, int to) {
+    /** Rows {@code [from, to)} ({@code from} a multiple of the group size): the repacked groups, then any rows past them. */
+    private void repackedRows(Activations x, float[] y, int from, int to) {
         GgmlType vt = format.vecDotType();
-        int packed = q4x32.groups * Q4_0x32.ROWS, end = Math.min(to, packed);
-        if (from < end) q4x32.groups(x.values(vt), x.scales(vt), x.batch(), rows, y, from / Q4_0x32.ROWS, end / Q4_0x32.ROWS);
+        int packed = repacked.packedRows(), end = Math.min(to, packed), group = repacked.groupRows();
+        if (from < end) repacked.groups(x.values(vt), x.scales(vt), x.batch(), rows, y, from / group, end / group);
         if (to > packed) VectorDots.rows(this, x, y, Math.max(from, packed), to);
     }
 

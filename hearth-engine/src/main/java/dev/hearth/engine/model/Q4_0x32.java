@@ -31,7 +31,7 @@ import static jdk.incubator.vector.VectorOperators.S2I;
  * conversion: exponent and mantissa shifted into float position are the value times 2^-112 (subnormals included),
  * and the multiply by 2^112 is exact. Rows past the last whole group stay with the GGUF layout.
  */
-final class Q4_0x32 {
+final class Q4_0x32 implements Repacked {
     static final int ROWS = 32;
     private static final int GROUP_BLOCK = 64 + 16 * 32;
     private static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
@@ -60,27 +60,32 @@ final class Q4_0x32 {
     }
 
     private void repack(MemorySegment gguf, Object unused, int from, int to) {
-        long rowBytes = blocks * 18L;
-        byte[] row = new byte[Math.toIntExact(rowBytes)], group = new byte[GROUP_BLOCK * blocks];
+        int rowBytes = blocks * 18;
+        byte[] in = new byte[ROWS * rowBytes], group = new byte[GROUP_BLOCK * blocks];
         for (int g = from; g < to; g++) {
-            for (int r = 0; r < ROWS; r++) {
-                MemorySegment.copy(gguf, ValueLayout.JAVA_BYTE, (g * ROWS + r) * rowBytes, row, 0, row.length);
-                for (int b = 0; b < blocks; b++) {
-                    int in = b * 18, out = b * GROUP_BLOCK;
-                    group[out + 2 * r] = row[in];
-                    group[out + 2 * r + 1] = row[in + 1];
-                    for (int j = 0; j < 16; j++) group[out + 64 + j * ROWS + r] = (byte) (row[in + 2 + j] ^ 0x88);
+            MemorySegment.copy(gguf, ValueLayout.JAVA_BYTE, (long) g * ROWS * rowBytes, in, 0, in.length);
+            for (int b = 0; b < blocks; b++) {
+                int out = b * GROUP_BLOCK;
+                for (int r = 0; r < ROWS; r++) {
+                    group[out + 2 * r] = in[r * rowBytes + b * 18];
+                    group[out + 2 * r + 1] = in[r * rowBytes + b * 18 + 1];
+                }
+                for (int j = 0; j < 16; j++) { // byte j of the 32 rows, side by side
+                    int o = out + 64 + j * ROWS, at = b * 18 + 2 + j;
+                    for (int r = 0; r < ROWS; r++) group[o + r] = (byte) (in[at + r * rowBytes] ^ 0x88);
                 }
             }
             MemorySegment.copy(group, 0, data, ValueLayout.JAVA_BYTE, (long) g * blocks * GROUP_BLOCK, group.length);
         }
     }
 
-    /**
-     * Outputs {@code y[i*rows + r]} for the rows of groups {@code [gFrom, gTo)} and every input row i ({@code xv},
-     * {@code xd}: the input as Q8_0 values and scales, {@code cols} per row).
-     */
-    void groups(short[] xv, float[] xd, int batch, int rows, float[] y, int gFrom, int gTo) {
+    @Override
+    public int packedRows() {
+        return groups * ROWS;
+    }
+
+    @Override
+    public void groups(short[] xv, float[] xd, int batch, int rows, float[] y, int gFrom, int gTo) {
         int cols = blocks * 32;
         for (int g = gFrom; g < gTo; g++) {
             // a slice per group with int offsets: C2 hoists most bounds checks out of the block loop

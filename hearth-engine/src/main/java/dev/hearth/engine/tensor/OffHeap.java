@@ -15,7 +15,8 @@ import java.lang.invoke.MethodHandle;
  */
 public final class OffHeap {
     static final long HUGE_PAGE = 2L << 20;
-    private static final int PROT_READ_WRITE = 0x3, MAP_PRIVATE_ANONYMOUS = 0x22, MADV_HUGEPAGE = 14;
+    private static final int PROT_READ_WRITE = 0x3, MAP_PRIVATE_ANONYMOUS = 0x22, MADV_HUGEPAGE = 14, MADV_DONTNEED = 4;
+    private static final long PAGE = 4096;
     private static final MethodHandle MMAP, MUNMAP, MADVISE;
 
     static {
@@ -49,6 +50,22 @@ public final class OffHeap {
             if (s != null) return s;
         }
         return arena.allocate(Math.max(bytes, 1), 64);
+    }
+
+    /**
+     * Drops this process's pages of a read-only file mapping (the whole pages inside {@code s}): for weights that
+     * were copied elsewhere, so that resident memory counts them once. A later read faults them back in from the
+     * page cache. Never call it on anonymous or written memory (its contents would be lost).
+     */
+    public static void releaseFilePages(MemorySegment s) {
+        if (MADVISE == null || !s.isNative()) return;
+        long start = (s.address() + PAGE - 1) & -PAGE, end = (s.address() + s.byteSize()) & -PAGE;
+        if (end <= start) return;
+        try {
+            int ignored = (int) MADVISE.invokeExact(MemorySegment.ofAddress(start), end - start, MADV_DONTNEED);
+        } catch (Throwable ignored) {
+            // the pages simply stay resident
+        }
     }
 
     private static MemorySegment mapHuge(long bytes, Arena arena) {

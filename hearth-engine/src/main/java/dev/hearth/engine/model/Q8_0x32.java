@@ -1,0 +1,220 @@
+package dev.hearth.engine.model;
+
+import dev.hearth.engine.tensor.OffHeap;
+import dev.hearth.engine.tensor.WorkerPool;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+import static jdk.incubator.vector.VectorOperators.B2S;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.S2I;
+
+/**
+ * A Q8_0 weight repacked at load so that one lane is one weight row, for llama.cpp's Q8_0 order: per output 8 float
+ * lanes, lane k accumulating {@code fma(d_w·d_x, Σ products 4k..4k+3 of the block, acc[k])} block after block, then
+ * {@link GgmlDots#hsum8}. Lane k of every block depends only on lane k of the blocks before it, so the 8 lanes are
+ * 8 independent chains: the kernel runs them one after another, each over 32 rows side by side, and the
+ * per-block integer sums need no horizontal adds (two products fit an int16: |2·128·127| &lt; 2^15; four are summed
+ * in int32).
+ *
+ * <p>Layout, per group of 32 rows: the fp16 scales of every block (32 per block), then for each lane k a plane of
+ * every block's values 4k..4k+3, value by value, 32 rows per value; each pass over a lane reads one contiguous plane.
+ * Rows past the last whole group stay with the GGUF layout.
+ */
+final class Q8_0x32 implements Repacked {
+    private static final int ROWS = 32, LANES = 8;
+    private static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
+    private static final VectorSpecies<Short> S512 = ShortVector.SPECIES_512;
+    private static final VectorSpecies<Integer> I512 = IntVector.SPECIES_512;
+    private static final VectorSpecies<Float> F512 = FloatVector.SPECIES_512;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+
+    private final MemorySegment data;
+    private final int groups, blocks;
+    /** Bytes of one group: scales, then the 8 lane planes. */
+    private final long groupBytes;
+    private final int planeBytes;
+
+    private Q8_0x32(MemorySegment data, int groups, int blocks) {
+        this.data = data;
+        this.groups = groups;
+        this.blocks = blocks;
+        this.planeBytes = blocks * 4 * ROWS;
+        this.groupBytes = groupBytes(blocks);
+    }
+
+    private static long groupBytes(int blocks) {
+        return (long) blocks * 34 * ROWS;
+    }
+
+    /** Repacks the whole groups of 32 rows of a Q8_0 matrix (GGUF layout, 34-byte blocks), on the shared pool. */
+    static Q8_0x32 of(MemorySegment gguf, int rows, int cols) {
+        int groups = rows / ROWS, blocks = cols / 32;
+        Q8_0x32 m = new Q8_0x32(OffHeap.allocate(groups * groupBytes(blocks), Arena.ofAuto()), groups, blocks);
+        WorkerPool.shared().forEachRange(groups, 1, m, gguf, null, Q8_0x32::repack);
+        return m;
+    }
+
+    private void repack(MemorySegment gguf, Object unused, int from, int to) {
+        int rowBytes = blocks * 34, scales = blocks * 2 * ROWS;
+        byte[] in = new byte[ROWS * rowBytes], group = new byte[Math.toIntExact(groupBytes)];
+        for (int g = from; g < to; g++) {
+            MemorySegment.copy(gguf, ValueLayout.JAVA_BYTE, (long) g * ROWS * rowBytes, in, 0, in.length);
+            for (int b = 0; b < blocks; b++) {
+                for (int r = 0; r < ROWS; r++) {
+                    group[b * 2 * ROWS + 2 * r] = in[r * rowBytes + b * 34];
+                    group[b * 2 * ROWS + 2 * r + 1] = in[r * rowBytes + b * 34 + 1];
+                }
+                for (int v = 0; v < 32; v++) { // value v of the 32 rows, side by side
+                    int out = scales + (v / 4) * planeBytes + (b * 4 + v % 4) * ROWS, at = b * 34 + 2 + v;
+                    for (int r = 0; r < ROWS; r++) group[out + r] = in[at + r * rowBytes];
+                }
+            }
+            MemorySegment.copy(group, 0, data, ValueLayout.JAVA_BYTE, g * groupBytes, group.length);
+        }
+    }
+
+    @Override
+    public int packedRows() {
+        return groups * ROWS;
+    }
+
+    @Override
+    public void groups(short[] xv, float[] xd, int batch, int rows, float[] y, int gFrom, int gTo) {
+        int cols = blocks * 32;
+        float[][] scratch = SCRATCH.get();
+        if (scratch[0].length < 4 * blocks * ROWS) scratch[0] = new float[4 * blocks * ROWS];
+        if (scratch[1].length < 4 * LANES * ROWS) scratch[1] = new float[4 * LANES * ROWS];
+        float[] dd = scratch[0], lanes = scratch[1];
+        int ddStride = blocks * ROWS, laneStride = LANES * ROWS;
+        for (int g = gFrom; g < gTo; g++) {
+            // a slice per group with int offsets: C2 hoists most bounds checks out of the block loop
+            MemorySegment w = data.asSlice(g * groupBytes, groupBytes);
+            int i = 0;
+            for (; i + 4 <= batch; i += 4) { // four input rows per pass: each weight vector widened once
+                for (int t = 0; t < 4; t++) scales(w, xd, (i + t) * blocks, dd, t * ddStride);
+                for (int k = 0; k < LANES; k++) lane4(w, k, xv, i * cols, cols, dd, lanes);
+                for (int t = 0; t < 4; t++) sum(lanes, t * laneStride, y, (i + t) * rows + g * ROWS);
+            }
+            for (; i < batch; i++) {
+                scales(w, xd, i * blocks, dd, 0);
+                for (int k = 0; k < LANES; k++) lane(w, k, xv, i * cols, dd, lanes);
+                sum(lanes, 0, y, i * rows + g * ROWS);
+            }
+        }
+    }
+
+    /**
+     * {@code dd[b·32 + r] = d_w·d_x} for every block b and row r. The Vector API has no fp16 conversion: exponent and
+     * mantissa shifted into float position are the value times 2^-112 (subnormals included); the multiply by 2^112
+     * is exact.
+     */
+    private void scales(MemorySegment w, float[] xd, int dOff, float[] dd, int ddOff) {
+        for (int b = 0; b < blocks; b++) {
+            ShortVector h = ShortVector.fromMemorySegment(S512, w, b * 2L * ROWS, LE);
+            IntVector h0 = (IntVector) h.convertShape(S2I, I512, 0), h1 = (IntVector) h.convertShape(S2I, I512, 1);
+            float dx = xd[dOff + b];
+            h0.and(0x7FFF).lanewise(LSHL, 13)
+                    .or(h0.and(0x8000).lanewise(LSHL, 16))
+                    .reinterpretAsFloats().mul(0x1p112f).mul(dx).intoArray(dd, ddOff + b * ROWS);
+            h1.and(0x7FFF).lanewise(LSHL, 13)
+                    .or(h1.and(0x8000).lanewise(LSHL, 16))
+                    .reinterpretAsFloats().mul(0x1p112f).mul(dx).intoArray(dd, ddOff + b * ROWS + 16);
+        }
+    }
+
+    /** Lane k of all 32 rows: {@code acc = fma(dd, Σ products 4k..4k+3, acc)} over the blocks, into {@code lanes[k·32..]}. */
+    private void lane(MemorySegment w, int k, short[] xv, int xo, float[] dd, float[] lanes) {
+        FloatVector a0 = FloatVector.zero(F512), a1 = a0;
+        int plane = blocks * 2 * ROWS + k * planeBytes;
+        for (int b = 0; b < blocks; b++) {
+            int o = plane + b * 4 * ROWS, x = xo + b * 32 + 4 * k;
+            ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o, LE).convertShape(B2S, S512, 0);
+            ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + ROWS, LE).convertShape(B2S, S512, 0);
+            ShortVector q2 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + 2 * ROWS, LE).convertShape(B2S, S512, 0);
+            ShortVector q3 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + 3 * ROWS, LE).convertShape(B2S, S512, 0);
+            ShortVector p01 = q0.mul(xv[x]).add(q1.mul(xv[x + 1])), p23 = q2.mul(xv[x + 2]).add(q3.mul(xv[x + 3]));
+            IntVector s0 = ((IntVector) p01.convertShape(S2I, I512, 0)).add((IntVector) p23.convertShape(S2I, I512, 0));
+            IntVector s1 = ((IntVector) p01.convertShape(S2I, I512, 1)).add((IntVector) p23.convertShape(S2I, I512, 1));
+            a0 = FloatVector.fromArray(F512, dd, b * ROWS).fma((FloatVector) s0.convert(I2F, 0), a0);
+            a1 = FloatVector.fromArray(F512, dd, b * ROWS + 16).fma((FloatVector) s1.convert(I2F, 0), a1);
+        }
+        a0.intoArray(lanes, k * ROWS);
+        a1.intoArray(lanes, k * ROWS + 16);
+    }
+
+    /**
+     * {@link #lane} for four input rows ({@code xo + t·xStride}; their {@code dd} tables and {@code lanes} outputs
+     * one after another).
+     */
+    private void lane4(MemorySegment w, int k, short[] xv, int xo, int xStride, float[] dd, float[] lanes) {
+        FloatVector a0 = FloatVector.zero(F512), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, e0 = a0, e1 = a0;
+        int plane = blocks * 2 * ROWS + k * planeBytes, ds = blocks * ROWS;
+        for (int b = 0; b < blocks; b++) {
+            int o = plane + b * 4 * ROWS, x = xo + b * 32 + 4 * k, d = b * ROWS;
+            ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o, LE).convertShape(B2S, S512, 0);
+            ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + ROWS, LE).convertShape(B2S, S512, 0);
+            ShortVector q2 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + 2 * ROWS, LE).convertShape(B2S, S512, 0);
+            ShortVector q3 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + 3 * ROWS, LE).convertShape(B2S, S512, 0);
+            ShortVector p01 = q0.mul(xv[x]).add(q1.mul(xv[x + 1])), p23 = q2.mul(xv[x + 2]).add(q3.mul(xv[x + 3]));
+            IntVector s0 = ((IntVector) p01.convertShape(S2I, I512, 0)).add((IntVector) p23.convertShape(S2I, I512, 0));
+            IntVector s1 = ((IntVector) p01.convertShape(S2I, I512, 1)).add((IntVector) p23.convertShape(S2I, I512, 1));
+            a0 = FloatVector.fromArray(F512, dd, d).fma((FloatVector) s0.convert(I2F, 0), a0);
+            a1 = FloatVector.fromArray(F512, dd, d + 16).fma((FloatVector) s1.convert(I2F, 0), a1);
+            x += xStride;
+            d += ds;
+            p01 = q0.mul(xv[x]).add(q1.mul(xv[x + 1]));
+            p23 = q2.mul(xv[x + 2]).add(q3.mul(xv[x + 3]));
+            s0 = ((IntVector) p01.convertShape(S2I, I512, 0)).add((IntVector) p23.convertShape(S2I, I512, 0));
+            s1 = ((IntVector) p01.convertShape(S2I, I512, 1)).add((IntVector) p23.convertShape(S2I, I512, 1));
+            b0 = FloatVector.fromArray(F512, dd, d).fma((FloatVector) s0.convert(I2F, 0), b0);
+            b1 = FloatVector.fromArray(F512, dd, d + 16).fma((FloatVector) s1.convert(I2F, 0), b1);
+            x += xStride;
+            d += ds;
+            p01 = q0.mul(xv[x]).add(q1.mul(xv[x + 1]));
+            p23 = q2.mul(xv[x + 2]).add(q3.mul(xv[x + 3]));
+            s0 = ((IntVector) p01.convertShape(S2I, I512, 0)).add((IntVector) p23.convertShape(S2I, I512, 0));
+            s1 = ((IntVector) p01.convertShape(S2I, I512, 1)).add((IntVector) p23.convertShape(S2I, I512, 1));
+            c0 = FloatVector.fromArray(F512, dd, d).fma((FloatVector) s0.convert(I2F, 0), c0);
+            c1 = FloatVector.fromArray(F512, dd, d + 16).fma((FloatVector) s1.convert(I2F, 0), c1);
+            x += xStride;
+            d += ds;
+            p01 = q0.mul(xv[x]).add(q1.mul(xv[x + 1]));
+            p23 = q2.mul(xv[x + 2]).add(q3.mul(xv[x + 3]));
+            s0 = ((IntVector) p01.convertShape(S2I, I512, 0)).add((IntVector) p23.convertShape(S2I, I512, 0));
+            s1 = ((IntVector) p01.convertShape(S2I, I512, 1)).add((IntVector) p23.convertShape(S2I, I512, 1));
+            e0 = FloatVector.fromArray(F512, dd, d).fma((FloatVector) s0.convert(I2F, 0), e0);
+            e1 = FloatVector.fromArray(F512, dd, d + 16).fma((FloatVector) s1.convert(I2F, 0), e1);
+        }
+        int l = k * ROWS, ls = LANES * ROWS;
+        a0.intoArray(lanes, l);
+        a1.intoArray(lanes, l + 16);
+        b0.intoArray(lanes, l + ls);
+        b1.intoArray(lanes, l + ls + 16);
+        c0.intoArray(lanes, l + 2 * ls);
+        c1.intoArray(lanes, l + 2 * ls + 16);
+        e0.intoArray(lanes, l + 3 * ls);
+        e1.intoArray(lanes, l + 3 * ls + 16);
+    }
+
+    /** {@link GgmlDots#hsum8} of each row's 8 lanes: {@code (r0 + r2) + (r1 + r3)}, {@code r_j = lane j+4 + lane j}. */
+    private static void sum(float[] all, int from, float[] y, int yo) {
+        for (int h = from; h < from + ROWS; h += 16) {
+            FloatVector r0 = FloatVector.fromArray(F512, all, 4 * ROWS + h).add(FloatVector.fromArray(F512, all, h));
+            FloatVector r1 = FloatVector.fromArray(F512, all, 5 * ROWS + h).add(FloatVector.fromArray(F512, all, ROWS + h));
+            FloatVector r2 = FloatVector.fromArray(F512, all, 6 * ROWS + h).add(FloatVector.fromArray(F512, all, 2 * ROWS + h));
+            FloatVector r3 = FloatVector.fromArray(F512, all, 7 * ROWS + h).add(FloatVector.fromArray(F512, all, 3 * ROWS + h));
+            r0.add(r2).add(r1.add(r3)).intoArray(y, yo + h - from);
+        }
+    }
+}
