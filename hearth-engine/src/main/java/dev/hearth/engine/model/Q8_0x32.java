@@ -11,6 +11,8 @@ import jdk.incubator.vector.VectorSpecies;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 import static jdk.incubator.vector.VectorOperators.B2S;
@@ -37,6 +39,7 @@ final class Q8_0x32 implements Repacked {
     private static final VectorSpecies<Integer> I512 = IntVector.SPECIES_512;
     private static final VectorSpecies<Float> F512 = FloatVector.SPECIES_512;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, LE);
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
 
     private final MemorySegment data;
@@ -75,9 +78,38 @@ final class Q8_0x32 implements Repacked {
                     group[b * 2 * ROWS + 2 * r] = in[r * rowBytes + b * 34];
                     group[b * 2 * ROWS + 2 * r + 1] = in[r * rowBytes + b * 34 + 1];
                 }
-                for (int v = 0; v < 32; v++) { // value v of the 32 rows, side by side
-                    int out = scales + (v / 4) * planeBytes + (b * 4 + v % 4) * ROWS, at = b * 34 + 2 + v;
-                    for (int r = 0; r < ROWS; r++) group[out + r] = in[at + r * rowBytes];
+                // values c·8.. of rows r..r+7: an 8x8 byte transpose in eight longs
+                for (int c = 0; c < 4; c++) {
+                    for (int r = 0; r < ROWS; r += 8) {
+                        int at = r * rowBytes + b * 34 + 2 + c * 8;
+                        long x0 = (long) LONGS.get(in, at), x1 = (long) LONGS.get(in, at + rowBytes);
+                        long x2 = (long) LONGS.get(in, at + 2 * rowBytes), x3 = (long) LONGS.get(in, at + 3 * rowBytes);
+                        long x4 = (long) LONGS.get(in, at + 4 * rowBytes), x5 = (long) LONGS.get(in, at + 5 * rowBytes);
+                        long x6 = (long) LONGS.get(in, at + 6 * rowBytes), x7 = (long) LONGS.get(in, at + 7 * rowBytes);
+                        long t;
+                        t = ((x0 >>> 8) ^ x1) & 0x00FF00FF00FF00FFL; x1 ^= t; x0 ^= t << 8;
+                        t = ((x2 >>> 8) ^ x3) & 0x00FF00FF00FF00FFL; x3 ^= t; x2 ^= t << 8;
+                        t = ((x4 >>> 8) ^ x5) & 0x00FF00FF00FF00FFL; x5 ^= t; x4 ^= t << 8;
+                        t = ((x6 >>> 8) ^ x7) & 0x00FF00FF00FF00FFL; x7 ^= t; x6 ^= t << 8;
+                        t = ((x0 >>> 16) ^ x2) & 0x0000FFFF0000FFFFL; x2 ^= t; x0 ^= t << 16;
+                        t = ((x1 >>> 16) ^ x3) & 0x0000FFFF0000FFFFL; x3 ^= t; x1 ^= t << 16;
+                        t = ((x4 >>> 16) ^ x6) & 0x0000FFFF0000FFFFL; x6 ^= t; x4 ^= t << 16;
+                        t = ((x5 >>> 16) ^ x7) & 0x0000FFFF0000FFFFL; x7 ^= t; x5 ^= t << 16;
+                        t = ((x0 >>> 32) ^ x4) & 0xFFFFFFFFL; x4 ^= t; x0 ^= t << 32;
+                        t = ((x1 >>> 32) ^ x5) & 0xFFFFFFFFL; x5 ^= t; x1 ^= t << 32;
+                        t = ((x2 >>> 32) ^ x6) & 0xFFFFFFFFL; x6 ^= t; x2 ^= t << 32;
+                        t = ((x3 >>> 32) ^ x7) & 0xFFFFFFFFL; x7 ^= t; x3 ^= t << 32;
+                        // now x_j holds value c·8+j of the eight rows: values 4k..4k+3 go to plane k
+                        int out0 = scales + (2 * c) * planeBytes + b * 4 * ROWS + r, out1 = out0 + planeBytes;
+                        LONGS.set(group, out0, x0);
+                        LONGS.set(group, out0 + ROWS, x1);
+                        LONGS.set(group, out0 + 2 * ROWS, x2);
+                        LONGS.set(group, out0 + 3 * ROWS, x3);
+                        LONGS.set(group, out1, x4);
+                        LONGS.set(group, out1 + ROWS, x5);
+                        LONGS.set(group, out1 + 2 * ROWS, x6);
+                        LONGS.set(group, out1 + 3 * ROWS, x7);
+                    }
                 }
             }
             MemorySegment.copy(group, 0, data, ValueLayout.JAVA_BYTE, g * groupBytes, group.length);
