@@ -1,5 +1,6 @@
 package dev.hearth.engine.model;
 
+import dev.hearth.engine.tensor.GgmlType;
 import dev.hearth.engine.tensor.OffHeap;
 import dev.hearth.engine.tensor.WorkerPool;
 import jdk.incubator.vector.ByteVector;
@@ -30,7 +31,8 @@ import static jdk.incubator.vector.VectorOperators.S2I;
  *
  * <p>Layout, per group of 32 rows: the fp16 scales of every block (32 per block), then for each lane k a plane of
  * every block's values 4k..4k+3, value by value, 32 rows per value; each pass over a lane reads one contiguous plane.
- * Rows past the last whole group stay with the GGUF layout.
+ * Rows past the last whole group stay with the GGUF layout. Q5_0 sums in the same order: its values, widened to
+ * int8 at load, take this layout too (more bytes to stream than its 5 bits, but no bit unpacking per product).
  */
 final class Q8_0x32 implements Repacked {
     private static final int ROWS = 32, LANES = 8;
@@ -61,18 +63,43 @@ final class Q8_0x32 implements Repacked {
     }
 
     /** Repacks the whole groups of 32 rows of a Q8_0 matrix (GGUF layout, 34-byte blocks), on the shared pool. */
-    static Q8_0x32 of(MemorySegment gguf, int rows, int cols) {
+    static Q8_0x32 of(GgmlType type, MemorySegment gguf, int rows, int cols) {
+        if (type != GgmlType.Q8_0 && type != GgmlType.Q5_0) throw new IllegalArgumentException(type.name());
         int groups = rows / ROWS, blocks = cols / 32;
         Q8_0x32 m = new Q8_0x32(OffHeap.allocate(groups * groupBytes(blocks), Arena.ofAuto()), groups, blocks);
-        WorkerPool.shared().forEachRange(groups, 1, m, gguf, null, Q8_0x32::repack);
+        WorkerPool.shared().forEachRange(groups, 1, m, gguf, type, Q8_0x32::repack);
         return m;
     }
 
-    private void repack(MemorySegment gguf, Object unused, int from, int to) {
-        int rowBytes = blocks * 34, scales = blocks * 2 * ROWS;
+    /** Q5_0 rows (fp16 d, 32 fifth bits, 16 bytes of nibbles) as Q8_0 blocks of the same values {@code q − 16}. */
+    private static void expandQ5_0(byte[] q5, byte[] q8, int blocks) {
+        for (int b = 0; b < blocks; b++) {
+            int in = b * 22, out = b * 34;
+            q8[out] = q5[in];
+            q8[out + 1] = q5[in + 1];
+            int qh = (q5[in + 2] & 0xFF) | (q5[in + 3] & 0xFF) << 8 | (q5[in + 4] & 0xFF) << 16 | (q5[in + 5] & 0xFF) << 24;
+            for (int j = 0; j < 16; j++) {
+                int nibbles = q5[in + 6 + j] & 0xFF;
+                q8[out + 2 + j] = (byte) (((nibbles & 0xF) | ((qh >>> j) & 1) << 4) - 16);
+                q8[out + 18 + j] = (byte) (((nibbles >>> 4) | ((qh >>> (j + 16)) & 1) << 4) - 16);
+            }
+        }
+    }
+
+    private void repack(MemorySegment gguf, GgmlType type, int from, int to) {
+        int rowBytes = blocks * 34, scales = blocks * 2 * ROWS, srcRowBytes = blocks * type.typeSize;
         byte[] in = new byte[ROWS * rowBytes], group = new byte[Math.toIntExact(groupBytes)];
+        byte[] src = type == GgmlType.Q8_0 ? null : new byte[srcRowBytes], row = new byte[rowBytes];
         for (int g = from; g < to; g++) {
-            MemorySegment.copy(gguf, ValueLayout.JAVA_BYTE, (long) g * ROWS * rowBytes, in, 0, in.length);
+            if (src == null) {
+                MemorySegment.copy(gguf, ValueLayout.JAVA_BYTE, (long) g * ROWS * rowBytes, in, 0, in.length);
+            } else {
+                for (int r = 0; r < ROWS; r++) {
+                    MemorySegment.copy(gguf, ValueLayout.JAVA_BYTE, ((long) g * ROWS + r) * srcRowBytes, src, 0, srcRowBytes);
+                    expandQ5_0(src, row, blocks);
+                    System.arraycopy(row, 0, in, r * rowBytes, rowBytes);
+                }
+            }
             for (int b = 0; b < blocks; b++) {
                 for (int r = 0; r < ROWS; r++) {
                     group[b * 2 * ROWS + 2 * r] = in[r * rowBytes + b * 34];
