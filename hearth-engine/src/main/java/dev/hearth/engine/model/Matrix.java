@@ -47,6 +47,7 @@ final class Matrix {
         this.rowBytes = type.byteSize(cols);
         boolean vector = VectorDots.supports(this) && rows >= 32;
         if (vector && (type == GgmlType.Q8_0 || type == GgmlType.Q5_0)) this.repacked = Q8_0x32.of(type, data, rows, cols);
+        else if (vector && type == GgmlType.Q6_K) this.repacked = Q6_Kx32.of(data, rows, cols);
         else if (vector && GgmlDots.kernel(type, rows, tokenEmbedding, 1) == GgmlDots.Kernel.REPACKED_Q4_0) this.repacked = Q4_0x32.of(data, rows, cols);
         else this.repacked = null;
     }

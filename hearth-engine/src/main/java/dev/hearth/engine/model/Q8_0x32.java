@@ -161,12 +161,12 @@ final class Q8_0x32 implements Repacked {
             MemorySegment w = data.asSlice(g * groupBytes, groupBytes);
             int i = 0;
             for (; i + 4 <= batch; i += 4) { // four input rows per pass: each weight vector widened once
-                for (int t = 0; t < 4; t++) scales(w, xd, (i + t) * blocks, dd, t * ddStride);
+                for (int t = 0; t < 4; t++) scales(w, blocks, xd, (i + t) * blocks, dd, t * ddStride);
                 for (int k = 0; k < LANES; k++) lane4(w, k, xv, i * cols, cols, dd, lanes);
                 for (int t = 0; t < 4; t++) sum(lanes, t * laneStride, y, (i + t) * rows + g * ROWS);
             }
             for (; i < batch; i++) {
-                scales(w, xd, i * blocks, dd, 0);
+                scales(w, blocks, xd, i * blocks, dd, 0);
                 for (int k = 0; k < LANES; k++) lane(w, k, xv, i * cols, dd, lanes);
                 sum(lanes, 0, y, i * rows + g * ROWS);
             }
@@ -174,11 +174,12 @@ final class Q8_0x32 implements Repacked {
     }
 
     /**
-     * {@code dd[b·32 + r] = d_w·d_x} for every block b and row r. The Vector API has no fp16 conversion: exponent and
+     * {@code dd[ddOff + b·32 + r] = d_w·d_x} for every block b and row r, the fp16 d_w of the group's blocks at its start
+     * (32 per block). The Vector API has no fp16 conversion: exponent and
      * mantissa shifted into float position are the value times 2^-112 (subnormals included); the multiply by 2^112
      * is exact.
      */
-    private void scales(MemorySegment w, float[] xd, int dOff, float[] dd, int ddOff) {
+    static void scales(MemorySegment w, int blocks, float[] xd, int dOff, float[] dd, int ddOff) {
         for (int b = 0; b < blocks; b++) {
             ShortVector h = ShortVector.fromMemorySegment(S512, w, b * 2L * ROWS, LE);
             IntVector h0 = (IntVector) h.convertShape(S2I, I512, 0), h1 = (IntVector) h.convertShape(S2I, I512, 1);
@@ -267,7 +268,7 @@ final class Q8_0x32 implements Repacked {
     }
 
     /** {@link GgmlDots#hsum8} of each row's 8 lanes: {@code (r0 + r2) + (r1 + r3)}, {@code r_j = lane j+4 + lane j}. */
-    private static void sum(float[] all, int from, float[] y, int yo) {
+    static void sum(float[] all, int from, float[] y, int yo) {
         for (int h = from; h < from + ROWS; h += 16) {
             FloatVector r0 = FloatVector.fromArray(F512, all, 4 * ROWS + h).add(FloatVector.fromArray(F512, all, h));
             FloatVector r1 = FloatVector.fromArray(F512, all, 5 * ROWS + h).add(FloatVector.fromArray(F512, all, ROWS + h));

@@ -1,0 +1,141 @@
+package dev.hearth.engine.model;
+
+import dev.hearth.engine.tensor.OffHeap;
+import dev.hearth.engine.tensor.WorkerPool;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+import static jdk.incubator.vector.VectorOperators.B2I;
+import static jdk.incubator.vector.VectorOperators.B2S;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.S2I;
+
+/**
+ * A Q6_K weight repacked at load with one lane per weight row, its 6-bit values widened to int8 ({@code q − 32}).
+ * llama.cpp's order: per 256-value superblock 8 integer lanes, lane k summing {@code scale·q·x} over the values v with
+ * {@code (v mod 32)/4 == k}, then {@code acc[k] = fma(d_x·d_w, lane[k], acc[k])}, and {@link GgmlDots#hsum8} at the
+ * end. As in {@link Q8_0x32}, each lane is its own chain, run over 32 rows side by side: four products fit an int16
+ * (|4·32·127| &lt; 2^15), the scale multiplies in int32.
+ *
+ * <p>Layout, per group of 32 rows: the fp16 d of every superblock (32 per superblock), the 16 int8 scales of every
+ * superblock (32 rows per scale), then for each lane k a plane of every superblock's values {@code 32c + 4k ..
+ * 32c + 4k + 3} (c = 0..7), value by value, 32 rows per value. Rows past the last whole group stay with the GGUF
+ * layout. Decoding streams 274 bytes per row and superblock instead of 210, with no bit unpacking per product.
+ */
+final class Q6_Kx32 implements Repacked {
+    private static final int ROWS = 32, LANES = 8;
+    private static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
+    private static final VectorSpecies<Short> S512 = ShortVector.SPECIES_512;
+    private static final VectorSpecies<Integer> I512 = IntVector.SPECIES_512;
+    private static final VectorSpecies<Float> F512 = FloatVector.SPECIES_512;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+
+    private final MemorySegment data;
+    private final int groups, blocks;
+    private final long groupBytes;
+    /** Offsets in a group: the scales, the first lane plane; bytes of one plane. */
+    private final int scalesAt, planesAt, planeBytes;
+
+    private Q6_Kx32(MemorySegment data, int groups, int blocks) {
+        this.data = data;
+        this.groups = groups;
+        this.blocks = blocks;
+        this.scalesAt = blocks * 2 * ROWS;
+        this.planesAt = scalesAt + blocks * 16 * ROWS;
+        this.planeBytes = blocks * 32 * ROWS;
+        this.groupBytes = groupBytes(blocks);
+    }
+
+    private static long groupBytes(int blocks) {
+        return (long) blocks * (2 + 16 + 256) * ROWS;
+    }
+
+    /** Repacks the whole groups of 32 rows of a Q6_K matrix (GGUF layout, 210-byte superblocks), on the shared pool. */
+    static Q6_Kx32 of(MemorySegment gguf, int rows, int cols) {
+        int groups = rows / ROWS, blocks = cols / 256;
+        Q6_Kx32 m = new Q6_Kx32(OffHeap.allocate(groups * groupBytes(blocks), Arena.ofAuto()), groups, blocks);
+        WorkerPool.shared().forEachRange(groups, 1, m, gguf, null, Q6_Kx32::repack);
+        return m;
+    }
+
+    private void repack(MemorySegment gguf, Object unused, int from, int to) {
+        int rowBytes = blocks * 210;
+        byte[] row = new byte[rowBytes], group = new byte[Math.toIntExact(groupBytes)];
+        for (int g = from; g < to; g++) {
+            for (int r = 0; r < ROWS; r++) {
+                MemorySegment.copy(gguf, ValueLayout.JAVA_BYTE, ((long) g * ROWS + r) * rowBytes, row, 0, rowBytes);
+                for (int b = 0; b < blocks; b++) {
+                    int wb = b * 210;
+                    group[b * 2 * ROWS + 2 * r] = row[wb + 208];
+                    group[b * 2 * ROWS + 2 * r + 1] = row[wb + 209];
+                    for (int s = 0; s < 16; s++) group[scalesAt + (b * 16 + s) * ROWS + r] = row[wb + 192 + s];
+                    for (int v = 0; v < 256; v++) { // ggml's Q6_K value v: a nibble of ql, two bits of qh
+                        int h = v / 128, k = (v % 128) / 32, l = v % 32;
+                        int low = ((row[wb + h * 64 + l + 32 * (k & 1)] & 0xFF) >> (4 * (k >> 1))) & 0xF;
+                        int high = ((row[wb + 128 + h * 32 + l] & 0xFF) >> (2 * k)) & 3;
+                        int c = v / 32, lane = (v % 32) / 4;
+                        group[planesAt + lane * planeBytes + ((b * 8 + c) * 4 + v % 4) * ROWS + r] = (byte) ((low | high << 4) - 32);
+                    }
+                }
+            }
+            MemorySegment.copy(group, 0, data, ValueLayout.JAVA_BYTE, g * groupBytes, group.length);
+        }
+    }
+
+    @Override
+    public int packedRows() {
+        return groups * ROWS;
+    }
+
+    /** {@inheritDoc} Here {@code xv}, {@code xd}: the input as Q8_K values and scales. */
+    @Override
+    public void groups(short[] xv, float[] xd, int batch, int rows, float[] y, int gFrom, int gTo) {
+        int cols = blocks * 256;
+        float[][] scratch = SCRATCH.get();
+        if (scratch[0].length < blocks * ROWS) scratch[0] = new float[blocks * ROWS];
+        if (scratch[1].length < LANES * ROWS) scratch[1] = new float[LANES * ROWS];
+        float[] dd = scratch[0], lanes = scratch[1];
+        for (int g = gFrom; g < gTo; g++) {
+            // a slice per group with int offsets: C2 hoists most bounds checks out of the block loop
+            MemorySegment w = data.asSlice(g * groupBytes, groupBytes);
+            for (int i = 0; i < batch; i++) {
+                Q8_0x32.scales(w, blocks, xd, i * blocks, dd, 0); // d_x·d_w, as Q8_0's
+                for (int k = 0; k < LANES; k++) lane(w, k, xv, i * cols, dd, lanes);
+                Q8_0x32.sum(lanes, 0, y, i * rows + g * ROWS);
+            }
+        }
+    }
+
+    /** Lane k of all 32 rows: per superblock {@code Σ_c scale·Σ products}, then {@code acc = fma(dd, that, acc)}. */
+    private void lane(MemorySegment w, int k, short[] xv, int xo, float[] dd, float[] lanes) {
+        FloatVector a0 = FloatVector.zero(F512), a1 = a0;
+        int plane = planesAt + k * planeBytes, half = k / 4; // lanes 0-3: the first 16 values of a chunk, 4-7: the last
+        for (int b = 0; b < blocks; b++) {
+            IntVector t0 = IntVector.zero(I512), t1 = t0;
+            for (int c = 0; c < 8; c++) {
+                int o = plane + (b * 8 + c) * 4 * ROWS, x = xo + b * 256 + 32 * c + 4 * k;
+                ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o, LE).convertShape(B2S, S512, 0);
+                ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + ROWS, LE).convertShape(B2S, S512, 0);
+                ShortVector q2 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + 2 * ROWS, LE).convertShape(B2S, S512, 0);
+                ShortVector q3 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + 3 * ROWS, LE).convertShape(B2S, S512, 0);
+                ShortVector p = q0.mul(xv[x]).add(q1.mul(xv[x + 1])).add(q2.mul(xv[x + 2]).add(q3.mul(xv[x + 3])));
+                ByteVector sc = ByteVector.fromMemorySegment(B256, w, scalesAt + (b * 16 + 2 * c + half) * ROWS, LE);
+                t0 = t0.add(((IntVector) p.convertShape(S2I, I512, 0)).mul((IntVector) sc.convertShape(B2I, I512, 0)));
+                t1 = t1.add(((IntVector) p.convertShape(S2I, I512, 1)).mul((IntVector) sc.convertShape(B2I, I512, 1)));
+            }
+            a0 = FloatVector.fromArray(F512, dd, b * ROWS).fma((FloatVector) t0.convert(I2F, 0), a0);
+            a1 = FloatVector.fromArray(F512, dd, b * ROWS + 16).fma((FloatVector) t1.convert(I2F, 0), a1);
+        }
+        a0.intoArray(lanes, k * ROWS);
+        a1.intoArray(lanes, k * ROWS + 16);
+    }
+}
