@@ -48,6 +48,7 @@ final class Matrix {
         boolean vector = VectorDots.supports(this) && rows >= 32;
         if (vector && (type == GgmlType.Q8_0 || type == GgmlType.Q5_0)) this.repacked = Q8_0x32.of(type, data, rows, cols);
         else if (vector && type == GgmlType.Q6_K) this.repacked = Q6_Kx32.of(data, rows, cols);
+        else if (vector && type == GgmlType.Q4_K) this.repacked = Q4_Kx32.of(data, rows, cols);
         else if (vector && GgmlDots.kernel(type, rows, tokenEmbedding, 1) == GgmlDots.Kernel.REPACKED_Q4_0) this.repacked = Q4_0x32.of(data, rows, cols);
         else this.repacked = null;
     }
@@ -104,7 +105,10 @@ final class Matrix {
     private void repackedRows(Activations x, float[] y, int from, int to) {
         GgmlType vt = format.vecDotType();
         int packed = repacked.packedRows(), end = Math.min(to, packed), group = repacked.groupRows();
-        if (from < end) repacked.groups(x.values(vt), x.scales(vt), x.batch(), rows, y, from / group, end / group);
+        if (from < end) {
+            int[] sums = vt == GgmlType.Q8_K ? x.sums32(vt) : null;
+            repacked.groups(x.values(vt), x.scales(vt), sums, x.batch(), rows, y, from / group, end / group);
+        }
         if (to > packed) VectorDots.rows(this, x, y, Math.max(from, packed), to);
     }
 

@@ -98,7 +98,7 @@ final class Q6_Kx32 implements Repacked {
 
     /** {@inheritDoc} Here {@code xv}, {@code xd}: the input as Q8_K values and scales. */
     @Override
-    public void groups(short[] xv, float[] xd, int batch, int rows, float[] y, int gFrom, int gTo) {
+    public void groups(short[] xv, float[] xd, int[] xSums, int batch, int rows, float[] y, int gFrom, int gTo) {
         int cols = blocks * 256;
         float[][] scratch = SCRATCH.get();
         if (scratch[0].length < blocks * ROWS) scratch[0] = new float[blocks * ROWS];

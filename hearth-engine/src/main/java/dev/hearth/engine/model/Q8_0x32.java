@@ -149,7 +149,7 @@ final class Q8_0x32 implements Repacked {
     }
 
     @Override
-    public void groups(short[] xv, float[] xd, int batch, int rows, float[] y, int gFrom, int gTo) {
+    public void groups(short[] xv, float[] xd, int[] xSums, int batch, int rows, float[] y, int gFrom, int gTo) {
         int cols = blocks * 32;
         float[][] scratch = SCRATCH.get();
         if (scratch[0].length < 4 * blocks * ROWS) scratch[0] = new float[4 * blocks * ROWS];

@@ -4,7 +4,7 @@ package dev.hearth.engine.model;
  * A weight matrix copied at load into groups of rows side by side (one vector lane per row), where that gives
  * llama.cpp's order of float operations with lane-wise vector steps instead of horizontal sums.
  */
-sealed interface Repacked permits Q4_0x32, Q8_0x32, Q6_Kx32 {
+sealed interface Repacked permits Q4_0x32, Q8_0x32, Q6_Kx32, Q4_Kx32 {
     /** Rows held here, from row 0; the rows after them stay with the GGUF layout. */
     int packedRows();
 
@@ -15,7 +15,8 @@ sealed interface Repacked permits Q4_0x32, Q8_0x32, Q6_Kx32 {
 
     /**
      * Outputs {@code y[i*rows + r]} for the rows of groups {@code [gFrom, gTo)} and every input row i ({@code xv},
-     * {@code xd}: the input as values and scales of the weight type's vec_dot type).
+     * {@code xd}: the input as values and scales of the weight type's vec_dot type; {@code xSums}: for Q8_K, the
+     * sums of each 32 values, else null).
      */
-    void groups(short[] xv, float[] xd, int batch, int rows, float[] y, int gFrom, int gTo);
+    void groups(short[] xv, float[] xd, int[] xSums, int batch, int rows, float[] y, int gFrom, int gTo);
 }

@@ -1,0 +1,191 @@
+package dev.hearth.engine.model;
+
+import dev.hearth.engine.tensor.OffHeap;
+import dev.hearth.engine.tensor.WorkerPool;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.B2I;
+import static jdk.incubator.vector.VectorOperators.B2S;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.S2I;
+
+/**
+ * A Q4_K weight repacked at load with one lane per weight row, still 4 bits per value. llama.cpp's order: per
+ * 256-value superblock 8 integer lanes, lane k summing {@code scale·q·x} over the values v with {@code (v mod 32)/4 ==
+ * k}, {@code acc[k] = fma(d_x·d, lane[k], acc[k])}; beside them 4 float chains of the mins, chain k adding
+ * {@code fma(−d_x·dmin, m[2k]·s[2k] + m[2k+1]·s[2k+1], ·)} with s the input's sums of each 32 values; at the end
+ * {@link GgmlDots#hsum8} plus {@code (m0 + m2) + (m1 + m3)}. As in {@link Q8_0x32} each chain runs over 32 rows side by
+ * side; four products fit an int16 (|4·15·127| &lt; 2^15), the scale multiplies in int32.
+ *
+ * <p>Layout, per group of 32 rows: the fp16 d of every superblock (32 per superblock), then the fp16 dmin, the 6-bit
+ * scales and the 6-bit mins as bytes (8 per superblock, 32 rows each), then for each lane k a plane of every
+ * superblock's values {@code 32c + 4k .. 32c + 4k + 3} (c = 0..7) as two vectors of 32 bytes, values 0 and 1 in the
+ * low and high nibbles of the first, 2 and 3 of the second. 148 bytes per row and superblock (GGUF: 144).
+ */
+final class Q4_Kx32 implements Repacked {
+    private static final int ROWS = 32, LANES = 8;
+    private static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
+    private static final VectorSpecies<Short> S512 = ShortVector.SPECIES_512;
+    private static final VectorSpecies<Integer> I512 = IntVector.SPECIES_512;
+    private static final VectorSpecies<Float> F512 = FloatVector.SPECIES_512;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][0]);
+
+    private final MemorySegment data;
+    private final int groups, blocks;
+    private final long groupBytes;
+    /** Offsets in a group: dmin, scales, mins, the first lane plane; bytes of one plane. */
+    private final int dminAt, scalesAt, minsAt, planesAt, planeBytes;
+
+    private Q4_Kx32(MemorySegment data, int groups, int blocks) {
+        this.data = data;
+        this.groups = groups;
+        this.blocks = blocks;
+        this.dminAt = blocks * 2 * ROWS;
+        this.scalesAt = 2 * dminAt;
+        this.minsAt = scalesAt + blocks * 8 * ROWS;
+        this.planesAt = minsAt + blocks * 8 * ROWS;
+        this.planeBytes = blocks * 16 * ROWS;
+        this.groupBytes = groupBytes(blocks);
+    }
+
+    private static long groupBytes(int blocks) {
+        return (long) blocks * 148 * ROWS;
+    }
+
+    /** Repacks the whole groups of 32 rows of a Q4_K matrix (GGUF layout, 144-byte superblocks), on the shared pool. */
+    static Q4_Kx32 of(MemorySegment gguf, int rows, int cols) {
+        int groups = rows / ROWS, blocks = cols / 256;
+        Q4_Kx32 m = new Q4_Kx32(OffHeap.allocate(groups * groupBytes(blocks), Arena.ofAuto()), groups, blocks);
+        WorkerPool.shared().forEachRange(groups, 1, m, gguf, null, Q4_Kx32::repack);
+        return m;
+    }
+
+    private void repack(MemorySegment gguf, Object unused, int from, int to) {
+        int rowBytes = blocks * 144;
+        byte[] row = new byte[rowBytes], group = new byte[Math.toIntExact(groupBytes)];
+        int[] q = new int[256];
+        for (int g = from; g < to; g++) {
+            for (int r = 0; r < ROWS; r++) {
+                MemorySegment.copy(gguf, ValueLayout.JAVA_BYTE, ((long) g * ROWS + r) * rowBytes, row, 0, rowBytes);
+                for (int b = 0; b < blocks; b++) {
+                    int wb = b * 144, s = wb + 4;
+                    group[b * 2 * ROWS + 2 * r] = row[wb];
+                    group[b * 2 * ROWS + 2 * r + 1] = row[wb + 1];
+                    group[dminAt + b * 2 * ROWS + 2 * r] = row[wb + 2];
+                    group[dminAt + b * 2 * ROWS + 2 * r + 1] = row[wb + 3];
+                    for (int j = 0; j < 8; j++) { // ggml's 6-bit scale and min of sub-block j
+                        int sc = j < 4 ? row[s + j] & 63 : (row[s + j + 4] & 0xF) | ((row[s + j - 4] & 0xFF) >> 6) << 4;
+                        int mn = j < 4 ? row[s + j + 4] & 63 : ((row[s + j + 4] & 0xFF) >> 4) | ((row[s + j] & 0xFF) >> 6) << 4;
+                        group[scalesAt + (b * 8 + j) * ROWS + r] = (byte) sc;
+                        group[minsAt + (b * 8 + j) * ROWS + r] = (byte) mn;
+                    }
+                    for (int v = 0; v < 256; v++) { // 64 values per 32 bytes: low nibbles first, then high
+                        int byteAt = wb + 16 + (v / 64) * 32 + v % 32;
+                        q[v] = ((row[byteAt] & 0xFF) >> (4 * ((v / 32) % 2))) & 0xF;
+                    }
+                    for (int c = 0; c < 8; c++) {
+                        for (int k = 0; k < LANES; k++) {
+                            int v = 32 * c + 4 * k, out = planesAt + k * planeBytes + (b * 8 + c) * 2 * ROWS + r;
+                            group[out] = (byte) (q[v] | q[v + 1] << 4);
+                            group[out + ROWS] = (byte) (q[v + 2] | q[v + 3] << 4);
+                        }
+                    }
+                }
+            }
+            MemorySegment.copy(group, 0, data, ValueLayout.JAVA_BYTE, g * groupBytes, group.length);
+        }
+    }
+
+    @Override
+    public int packedRows() {
+        return groups * ROWS;
+    }
+
+    @Override
+    public void groups(short[] xv, float[] xd, int[] xSums, int batch, int rows, float[] y, int gFrom, int gTo) {
+        int cols = blocks * 256;
+        float[][] scratch = SCRATCH.get();
+        if (scratch[0].length < blocks * ROWS) {
+            scratch[0] = new float[blocks * ROWS];
+            scratch[1] = new float[blocks * ROWS];
+        }
+        if (scratch[2].length < LANES * ROWS) scratch[2] = new float[LANES * ROWS];
+        if (scratch[3].length < 5 * ROWS) scratch[3] = new float[5 * ROWS];
+        float[] dd = scratch[0], dmin = scratch[1], lanes = scratch[2], chains = scratch[3];
+        for (int g = gFrom; g < gTo; g++) {
+            // a slice per group with int offsets: C2 hoists most bounds checks out of the block loop
+            MemorySegment w = data.asSlice(g * groupBytes, groupBytes);
+            for (int i = 0; i < batch; i++) {
+                Q8_0x32.scales(w, blocks, xd, i * blocks, dd, 0); // d_x·d
+                Q8_0x32.scales(w.asSlice(dminAt), blocks, xd, i * blocks, dmin, 0); // d_x·dmin, negated where used
+                for (int k = 0; k < LANES; k++) lane(w, k, xv, i * cols, dd, lanes);
+                mins(w, xSums, i * cols / 32, dmin, chains);
+                int yo = i * rows + g * ROWS;
+                Q8_0x32.sum(lanes, 0, y, yo);
+                for (int h = 0; h < ROWS; h += 16) { // hsum8(acc) + ((m0 + m2) + (m1 + m3))
+                    FloatVector.fromArray(F512, y, yo + h).add(FloatVector.fromArray(F512, chains, 4 * ROWS + h)).intoArray(y, yo + h);
+                }
+            }
+        }
+    }
+
+    /** Lane k of all 32 rows: per superblock {@code Σ_c scale·Σ products}, then {@code acc = fma(dd, that, acc)}. */
+    private void lane(MemorySegment w, int k, short[] xv, int xo, float[] dd, float[] lanes) {
+        FloatVector a0 = FloatVector.zero(F512), a1 = a0;
+        int plane = planesAt + k * planeBytes;
+        for (int b = 0; b < blocks; b++) {
+            IntVector t0 = IntVector.zero(I512), t1 = t0;
+            for (int c = 0; c < 8; c++) {
+                int o = plane + (b * 8 + c) * 2 * ROWS, x = xo + b * 256 + 32 * c + 4 * k;
+                ShortVector u = (ShortVector) ByteVector.fromMemorySegment(B256, w, o, LE).convertShape(B2S, S512, 0);
+                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + ROWS, LE).convertShape(B2S, S512, 0);
+                ShortVector p = u.and((short) 0xF).mul(xv[x]).add(u.lanewise(ASHR, 4).and((short) 0xF).mul(xv[x + 1]))
+                        .add(v.and((short) 0xF).mul(xv[x + 2]).add(v.lanewise(ASHR, 4).and((short) 0xF).mul(xv[x + 3])));
+                ByteVector sc = ByteVector.fromMemorySegment(B256, w, scalesAt + (b * 8 + c) * ROWS, LE);
+                t0 = t0.add(((IntVector) p.convertShape(S2I, I512, 0)).mul((IntVector) sc.convertShape(B2I, I512, 0)));
+                t1 = t1.add(((IntVector) p.convertShape(S2I, I512, 1)).mul((IntVector) sc.convertShape(B2I, I512, 1)));
+            }
+            a0 = FloatVector.fromArray(F512, dd, b * ROWS).fma((FloatVector) t0.convert(I2F, 0), a0);
+            a1 = FloatVector.fromArray(F512, dd, b * ROWS + 16).fma((FloatVector) t1.convert(I2F, 0), a1);
+        }
+        a0.intoArray(lanes, k * ROWS);
+        a1.intoArray(lanes, k * ROWS + 16);
+    }
+
+    /** The min chains of all 32 rows, then {@code (m0 + m2) + (m1 + m3)} into {@code chains[128..160)}; {@code sums}: the input's 32-value sums. */
+    private void mins(MemorySegment w, int[] sums, int sOff, float[] dmin, float[] chains) {
+        for (int k = 0; k < 4; k++) minChain(w, k, sums, sOff, dmin, chains);
+        for (int h = 0; h < ROWS; h += 16) {
+            FloatVector m0 = FloatVector.fromArray(F512, chains, h), m1 = FloatVector.fromArray(F512, chains, ROWS + h);
+            FloatVector m2 = FloatVector.fromArray(F512, chains, 2 * ROWS + h), m3 = FloatVector.fromArray(F512, chains, 3 * ROWS + h);
+            m0.add(m2).add(m1.add(m3)).intoArray(chains, 4 * ROWS + h);
+        }
+    }
+
+    /** Chain k: {@code fma(−d_x·dmin, m[2k]·s[2k] + m[2k+1]·s[2k+1], acc)} over the superblocks, into {@code chains[k·32..]}. */
+    private void minChain(MemorySegment w, int k, int[] sums, int sOff, float[] dmin, float[] chains) {
+        FloatVector a0 = FloatVector.zero(F512), a1 = a0;
+        for (int b = 0; b < blocks; b++) {
+            ByteVector lo = ByteVector.fromMemorySegment(B256, w, minsAt + (b * 8 + 2 * k) * ROWS, LE);
+            ByteVector hi = ByteVector.fromMemorySegment(B256, w, minsAt + (b * 8 + 2 * k + 1) * ROWS, LE);
+            int s0 = sums[sOff + b * 8 + 2 * k], s1 = sums[sOff + b * 8 + 2 * k + 1];
+            IntVector p0 = ((IntVector) lo.convertShape(B2I, I512, 0)).mul(s0).add(((IntVector) hi.convertShape(B2I, I512, 0)).mul(s1));
+            IntVector p1 = ((IntVector) lo.convertShape(B2I, I512, 1)).mul(s0).add(((IntVector) hi.convertShape(B2I, I512, 1)).mul(s1));
+            a0 = FloatVector.fromArray(F512, dmin, b * ROWS).neg().fma((FloatVector) p0.convert(I2F, 0), a0);
+            a1 = FloatVector.fromArray(F512, dmin, b * ROWS + 16).neg().fma((FloatVector) p1.convert(I2F, 0), a1);
+        }
+        a0.intoArray(chains, k * ROWS);
+        a1.intoArray(chains, k * ROWS + 16);
+    }
+}
