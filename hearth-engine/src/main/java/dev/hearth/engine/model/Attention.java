@@ -65,6 +65,12 @@ final class Attention {
      * @param softcap {@code c·tanh(s/c)} applied to raw scores when positive
      */
     void run(KvCache cache, int layer, float[] q, int row0, int batch, int p0, int window, float scale, float softcap, float[] out) {
+        run(cache, layer, q, row0, batch, p0, window, scale, softcap, out, 0, heads);
+    }
+
+    /** As above for heads {@code hFrom .. hTo-1} only (each head is computed on its own: the same results). */
+    void run(KvCache cache, int layer, float[] q, int row0, int batch, int p0, int window, float scale, float softcap, float[] out,
+             int hFrom, int hTo) {
         int group = heads / kvHeads;
         int qWidth = heads * keyLength, outWidth = heads * valueLength;
         boolean f16 = cache.type == KvCache.Type.F16, q8 = cache.type == KvCache.Type.Q8_0;
@@ -76,7 +82,7 @@ final class Attention {
         for (int t = 0; t < batch; t++) {
             int pos = p0 + t;
             int first = window > 0 ? Math.max(0, pos - window + 1) : 0; // masked when pos - j >= window
-            for (int h = 0; h < heads; h++) {
+            for (int h = hFrom; h < hTo; h++) {
                 int kvh = h / group;
                 int qo = (row0 + t) * qWidth + h * keyLength;
                 if (q8) {

@@ -166,20 +166,29 @@ public final class Batch {
     }
 
     // attention's arguments for the current layer, read by the pool's threads (published by forEachRange)
-    private int attnLayer;
+    private int attnLayer, attnParts;
     private float attnScale;
     private static final WorkerPool.RangeTask<Batch, Object, Object> ATTEND = (b, u, w, from, to) -> b.attend(from, to);
 
-    /** Stores the keys and values of entries {@code from .. to-1} and runs their attention: each its own session's. */
-    private void attend(int from, int to) {
-        int il = attnLayer;
+    /** Stores the new keys and values of every entry in its session's cache. */
+    private void store(int il) {
         int kDim = c.headCountKv() * c.keyLength(), vDim = c.headCountKv() * c.valueLength();
-        int window = c.isSliding(il) ? c.slidingWindow() : 0;
-        for (int i = from; i < to; i++) {
+        for (int i = 0; i < entries; i++) {
             Session s = sessions[i];
             int p0 = s.position(), r0 = first[i];
             for (int t = 0; t < count[i]; t++) s.cache().store(il, p0 + t, k, (r0 + t) * kDim, v, (r0 + t) * vDim);
-            s.attention().run(s.cache(), il, q, r0, count[i], p0, window, attnScale, c.attnSoftcap(), attn);
+        }
+    }
+
+    /** Attention of units {@code from .. to-1}: unit u is part {@code u % attnParts} of entry {@code u / attnParts}'s heads. */
+    private void attend(int from, int to) {
+        int il = attnLayer, heads = c.headCount(), parts = attnParts;
+        int window = c.isSliding(il) ? c.slidingWindow() : 0;
+        for (int u = from; u < to; u++) {
+            int i = u / parts, part = u % parts;
+            Session s = sessions[i];
+            int hFrom = heads * part / parts, hTo = heads * (part + 1) / parts;
+            s.attention(part).run(s.cache(), il, q, first[i], count[i], s.position(), window, attnScale, c.attnSoftcap(), attn, hFrom, hTo);
         }
     }
 
@@ -228,7 +237,11 @@ public final class Batch {
             }
             attnLayer = il;
             attnScale = softmaxScale;
-            WorkerPool.shared().forEachRange(entries, 1, this, null, null, ATTEND);
+            store(il);
+            // each entry's heads on one thread; fewer entries than threads: the heads of each shared out too
+            WorkerPool pool = WorkerPool.shared();
+            attnParts = entries < pool.threads() ? Math.min(pool.threads(), heads) : 1;
+            pool.forEachRange(entries * attnParts, 1, this, null, null, ATTEND);
 
             if (layer.attnSubNorm() != null) layer.attnSubNorm().apply(attn, 0, attn, 0, n, aDim);
             actAttn.set(attn, 0, n);

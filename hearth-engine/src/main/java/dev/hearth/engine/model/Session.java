@@ -39,6 +39,7 @@ public final class Session {
         int kDim = c.headCountKv() * c.keyLength(), vDim = c.headCountKv() * c.valueLength();
         this.cache = new KvCache(kvType, c.layerCount(), contextLength, kDim, vDim);
         this.attention = new Attention(c, contextLength);
+        this.parts = new Attention[0];
         this.ropeFactors = model.ropeFactors(contextLength);
     }
 
@@ -160,6 +161,19 @@ public final class Session {
     Attention attention() {
         return attention;
     }
+
+    /**
+     * The scratch of attention part {@code part} (0: {@link #attention()}): when one session's heads are shared out
+     * over the pool's threads, each part computes with its own.
+     */
+    Attention attention(int part) {
+        if (part == 0) return attention;
+        if (parts.length < part) parts = java.util.Arrays.copyOf(parts, part);
+        if (parts[part - 1] == null) parts[part - 1] = new Attention(c, cache.capacity);
+        return parts[part - 1];
+    }
+
+    private Attention[] parts;
 
     float[] ropeFactors() {
         return ropeFactors;
