@@ -89,10 +89,12 @@ public final class ModelRegistry implements AutoCloseable {
         private Duration keepAlive; // null: the server's
         private boolean handedOut; // given to a route that has not submitted yet
         private boolean remote; // an engine opened elsewhere (--backend): always loaded, never unloaded
+        private final long memoryBytes; // the weights once loaded (the engine's estimate from the file)
 
-        private Model(Path path, ModelCard card) {
+        private Model(Path path, ModelCard card, long memoryBytes) {
             this.path = path;
             this.card = card;
+            this.memoryBytes = memoryBytes;
         }
 
         public ModelCard card() {
@@ -114,8 +116,9 @@ public final class ModelRegistry implements AutoCloseable {
             }
         }
 
+        /** Memory the model's weights take once loaded (what the memory budget counts). */
         public long sizeBytes() {
-            return card.meta().fileSize();
+            return memoryBytes;
         }
 
         public boolean loaded() {
@@ -208,7 +211,7 @@ public final class ModelRegistry implements AutoCloseable {
      * it becomes the default model, always loaded, closed with the registry.
      */
     public synchronized Model addRemote(Generator engine, ModelCard card) {
-        Model m = new Model(null, card);
+        Model m = new Model(null, card, card.meta().fileSize());
         m.remote = true;
         m.engine = engine;
         m.info = engine.info();
@@ -288,8 +291,10 @@ public final class ModelRegistry implements AutoCloseable {
             for (Model m : models.values()) if (p.equals(m.path)) return m;
         }
         ModelCard card;
+        long memory;
         try (GgufFile f = GgufFile.open(path)) {
             card = ModelCard.of(path, f);
+            memory = dev.hearth.engine.model.Model.memoryBytes(f);
         }
         synchronized (this) {
             String key = card.id().toLowerCase(Locale.ROOT);
@@ -298,7 +303,7 @@ public final class ModelRegistry implements AutoCloseable {
                 if (!p.equals(known.path)) log.warn("{}: a model named {} is already served from {}; this one is skipped", p, card.id(), known.path);
                 return known;
             }
-            Model m = new Model(p, card);
+            Model m = new Model(p, card, memory);
             models.put(key, m);
             return m;
         }

@@ -55,6 +55,21 @@ final class Matrix {
         else this.repacked = null;
     }
 
+    /**
+     * Bytes a weight of this type and shape takes beyond its size in the file once loaded: its repacked copy
+     * replaces the file's pages; Q5_0 and Q6_K copies are larger (values widened to int8), Q4_K's slightly.
+     */
+    static long loadedGrowth(GgmlType type, long rows, int cols) {
+        if (!VectorDots.supportsType(type) || rows < 32) return 0;
+        long groups = rows / 32;
+        return switch (type) {
+            case Q5_0 -> groups * 32 * (cols / 32) * (34L - 22);
+            case Q6_K -> groups * 32 * (cols / 256) * (274L - 210);
+            case Q4_K -> groups * 32 * (cols / 256) * (148L - 144); // scales and mins a byte each
+            default -> 0;
+        };
+    }
+
     static Matrix of(GgufTensor tensor) {
         try {
             Matrix m = new Matrix(tensor.type(), tensor.data(), Math.toIntExact(tensor.rows()), tensor.cols(),
@@ -70,6 +85,11 @@ final class Matrix {
     /** A matrix over {@code data} in GGUF layout (for tests and benchmarks; models use {@link #of(GgufTensor)}). */
     static Matrix of(GgmlType type, MemorySegment data, int rows, int cols, boolean tokenEmbedding) {
         return new Matrix(type, data, rows, cols, tokenEmbedding);
+    }
+
+    /** Bytes of the repacked copy beyond the file bytes of the rows it holds (0 without a copy). */
+    long repackedGrowth() {
+        return repacked == null ? 0 : repacked.bytes() - repacked.packedRows() * rowBytes;
     }
 
     GgmlType type() {

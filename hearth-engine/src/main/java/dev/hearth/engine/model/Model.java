@@ -95,6 +95,18 @@ public final class Model {
         return new Model(c, embd, layers, outputNorm, output, freqs, ropeLong, ropeShort);
     }
 
+    /**
+     * About the memory the file's weights take once loaded: the file's size, plus what the copies of weights in a
+     * faster layout add (see {@link Matrix#loadedGrowth}); the KV caches come on top.
+     */
+    public static long memoryBytes(GgufFile file) {
+        long bytes = file.fileSize();
+        for (GgufTensor t : file.tensors().values()) {
+            if (t.shape().length >= 2) bytes += Matrix.loadedGrowth(t.type(), t.rows(), t.cols());
+        }
+        return bytes;
+    }
+
     public ModelConfig config() {
         return config;
     }

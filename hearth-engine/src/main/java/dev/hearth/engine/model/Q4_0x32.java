@@ -80,6 +80,11 @@ final class Q4_0x32 implements Repacked {
     }
 
     @Override
+    public long bytes() {
+        return data.byteSize();
+    }
+
+    @Override
     public int packedRows() {
         return groups * ROWS;
     }

@@ -108,6 +108,11 @@ final class Q4_Kx32 implements Repacked {
     }
 
     @Override
+    public long bytes() {
+        return data.byteSize();
+    }
+
+    @Override
     public int packedRows() {
         return groups * ROWS;
     }

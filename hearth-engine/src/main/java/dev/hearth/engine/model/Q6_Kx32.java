@@ -92,6 +92,11 @@ final class Q6_Kx32 implements Repacked {
     }
 
     @Override
+    public long bytes() {
+        return data.byteSize();
+    }
+
+    @Override
     public int packedRows() {
         return groups * ROWS;
     }

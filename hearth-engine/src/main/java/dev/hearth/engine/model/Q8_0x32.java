@@ -144,6 +144,11 @@ final class Q8_0x32 implements Repacked {
     }
 
     @Override
+    public long bytes() {
+        return data.byteSize();
+    }
+
+    @Override
     public int packedRows() {
         return groups * ROWS;
     }

@@ -8,6 +8,9 @@ sealed interface Repacked permits Q4_0x32, Q8_0x32, Q6_Kx32, Q4_Kx32 {
     /** Rows held here, from row 0; the rows after them stay with the GGUF layout. */
     int packedRows();
 
+    /** Bytes of the copy. */
+    long bytes();
+
     /** Rows per group: ranges of rows given to {@link #groups} start at multiples of it. */
     default int groupRows() {
         return 32;

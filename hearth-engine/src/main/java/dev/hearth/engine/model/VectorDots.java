@@ -51,8 +51,13 @@ final class VectorDots {
 
     /** Whether {@link #rows} has a kernel for this multiplication. */
     static boolean supports(Matrix m) {
+        return supportsType(m.type);
+    }
+
+    /** Whether {@link #rows} has a kernel for weights of this type. */
+    static boolean supportsType(GgmlType type) {
         if (!ENABLED) return false;
-        return switch (m.type) {
+        return switch (type) {
             case Q8_0, Q4_0, Q5_0, IQ4_NL, Q4_K, Q5_K, Q6_K -> true;
             default -> false;
         };

@@ -8,6 +8,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The vector kernels ({@link VectorDots}, threaded {@link Matrix#multiply}) against the scalar {@link GgmlDots}
@@ -41,6 +42,17 @@ class VectorDotsTest {
                             () -> type + " " + rows + "x" + cols + " batch " + batch + " output " + at + ": " + reference[at] + " vs " + fast[at]);
                 }
             }
+        }
+    }
+
+    /** The load-time memory estimate ({@link Model#memoryBytes}) counts exactly what the copies add. */
+    @ParameterizedTest
+    @CsvSource({"Q8_0, 40, 256", "Q5_0, 40, 256", "Q5_0, 64, 512", "Q6_K, 72, 512", "Q4_K, 40, 256", "Q4_0, 40, 256", "Q5_0, 16, 256"})
+    void loadedGrowthIsWhatTheCopyAdds(GgmlType type, int rows, int cols) {
+        Matrix m = Matrix.of(type, randomWeights(type, rows, cols, new Random(1)), rows, cols, false);
+        assertEquals(m.repackedGrowth(), Matrix.loadedGrowth(type, rows, cols));
+        if (VectorDots.supportsType(type) && rows >= 32 && (type == GgmlType.Q5_0 || type == GgmlType.Q6_K)) {
+            assertTrue(m.repackedGrowth() > 0, "widened to int8: larger than the file");
         }
     }
 
