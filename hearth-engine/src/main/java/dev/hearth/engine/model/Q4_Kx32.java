@@ -119,30 +119,98 @@ final class Q4_Kx32 implements Repacked {
 
     @Override
     public void groups(short[] xv, float[] xd, int[] xSums, int batch, int rows, float[] y, int gFrom, int gTo) {
-        int cols = blocks * 256;
+        int cols = blocks * 256, ddStride = blocks * ROWS, laneStride = LANES * ROWS;
         float[][] scratch = SCRATCH.get();
-        if (scratch[0].length < blocks * ROWS) {
-            scratch[0] = new float[blocks * ROWS];
-            scratch[1] = new float[blocks * ROWS];
+        if (scratch[0].length < 4 * ddStride) {
+            scratch[0] = new float[4 * ddStride];
+            scratch[1] = new float[ddStride];
         }
-        if (scratch[2].length < LANES * ROWS) scratch[2] = new float[LANES * ROWS];
+        if (scratch[2].length < 4 * laneStride) scratch[2] = new float[4 * laneStride];
         if (scratch[3].length < 5 * ROWS) scratch[3] = new float[5 * ROWS];
         float[] dd = scratch[0], dmin = scratch[1], lanes = scratch[2], chains = scratch[3];
         for (int g = gFrom; g < gTo; g++) {
             // a slice per group with int offsets: C2 hoists most bounds checks out of the block loop
             MemorySegment w = data.asSlice(g * groupBytes, groupBytes);
-            for (int i = 0; i < batch; i++) {
+            int i = 0;
+            for (; i + 4 <= batch; i += 4) { // four input rows per pass: each weight vector decoded once
+                for (int t = 0; t < 4; t++) Q8_0x32.scales(w, blocks, xd, (i + t) * blocks, dd, t * ddStride);
+                for (int k = 0; k < LANES; k++) lane4(w, k, xv, i * cols, cols, dd, lanes);
+                for (int t = 0; t < 4; t++) finish(w, xd, xSums, i + t, cols, dmin, lanes, t * laneStride, chains, y, (i + t) * rows + g * ROWS);
+            }
+            for (; i < batch; i++) {
                 Q8_0x32.scales(w, blocks, xd, i * blocks, dd, 0); // d_x·d
-                Q8_0x32.scales(w.asSlice(dminAt), blocks, xd, i * blocks, dmin, 0); // d_x·dmin, negated where used
                 for (int k = 0; k < LANES; k++) lane(w, k, xv, i * cols, dd, lanes);
-                mins(w, xSums, i * cols / 32, dmin, chains);
-                int yo = i * rows + g * ROWS;
-                Q8_0x32.sum(lanes, 0, y, yo);
-                for (int h = 0; h < ROWS; h += 16) { // hsum8(acc) + ((m0 + m2) + (m1 + m3))
-                    FloatVector.fromArray(F512, y, yo + h).add(FloatVector.fromArray(F512, chains, 4 * ROWS + h)).intoArray(y, yo + h);
-                }
+                finish(w, xd, xSums, i, cols, dmin, lanes, 0, chains, y, i * rows + g * ROWS);
             }
         }
+    }
+
+    /** Input row i's outputs: {@code hsum8(acc) + ((m0 + m2) + (m1 + m3))}, the min chains computed here. */
+    private void finish(MemorySegment w, float[] xd, int[] xSums, int i, int cols, float[] dmin, float[] lanes, int lanesAt,
+                        float[] chains, float[] y, int yo) {
+        Q8_0x32.scales(w.asSlice(dminAt), blocks, xd, i * blocks, dmin, 0); // d_x·dmin, negated where used
+        mins(w, xSums, i * cols / 32, dmin, chains);
+        Q8_0x32.sum(lanes, lanesAt, y, yo);
+        for (int h = 0; h < ROWS; h += 16) {
+            FloatVector.fromArray(F512, y, yo + h).add(FloatVector.fromArray(F512, chains, 4 * ROWS + h)).intoArray(y, yo + h);
+        }
+    }
+
+    /**
+     * {@link #lane} for four input rows ({@code xo + t·xStride}; their {@code dd} tables and {@code lanes} outputs one
+     * after another), each weight vector loaded and split into nibbles once.
+     */
+    private void lane4(MemorySegment w, int k, short[] xv, int xo, int xStride, float[] dd, float[] lanes) {
+        FloatVector a0 = FloatVector.zero(F512), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, e0 = a0, e1 = a0;
+        int plane = planesAt + k * planeBytes, ds = blocks * ROWS;
+        for (int b = 0; b < blocks; b++) {
+            IntVector ta0 = IntVector.zero(I512), ta1 = ta0, tb0 = ta0, tb1 = ta0, tc0 = ta0, tc1 = ta0, te0 = ta0, te1 = ta0;
+            for (int c = 0; c < 8; c++) {
+                int o = plane + (b * 8 + c) * 2 * ROWS, x = xo + b * 256 + 32 * c + 4 * k;
+                ShortVector u = (ShortVector) ByteVector.fromMemorySegment(B256, w, o, LE).convertShape(B2S, S512, 0);
+                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + ROWS, LE).convertShape(B2S, S512, 0);
+                ShortVector q0 = u.and((short) 0xF), q1 = u.lanewise(ASHR, 4).and((short) 0xF);
+                ShortVector q2 = v.and((short) 0xF), q3 = v.lanewise(ASHR, 4).and((short) 0xF);
+                ByteVector sc = ByteVector.fromMemorySegment(B256, w, scalesAt + (b * 8 + c) * ROWS, LE);
+                IntVector s0 = (IntVector) sc.convertShape(B2I, I512, 0), s1 = (IntVector) sc.convertShape(B2I, I512, 1);
+                ShortVector p = q0.mul(xv[x]).add(q1.mul(xv[x + 1])).add(q2.mul(xv[x + 2]).add(q3.mul(xv[x + 3])));
+                ta0 = ta0.add(((IntVector) p.convertShape(S2I, I512, 0)).mul(s0));
+                ta1 = ta1.add(((IntVector) p.convertShape(S2I, I512, 1)).mul(s1));
+                x += xStride;
+                p = q0.mul(xv[x]).add(q1.mul(xv[x + 1])).add(q2.mul(xv[x + 2]).add(q3.mul(xv[x + 3])));
+                tb0 = tb0.add(((IntVector) p.convertShape(S2I, I512, 0)).mul(s0));
+                tb1 = tb1.add(((IntVector) p.convertShape(S2I, I512, 1)).mul(s1));
+                x += xStride;
+                p = q0.mul(xv[x]).add(q1.mul(xv[x + 1])).add(q2.mul(xv[x + 2]).add(q3.mul(xv[x + 3])));
+                tc0 = tc0.add(((IntVector) p.convertShape(S2I, I512, 0)).mul(s0));
+                tc1 = tc1.add(((IntVector) p.convertShape(S2I, I512, 1)).mul(s1));
+                x += xStride;
+                p = q0.mul(xv[x]).add(q1.mul(xv[x + 1])).add(q2.mul(xv[x + 2]).add(q3.mul(xv[x + 3])));
+                te0 = te0.add(((IntVector) p.convertShape(S2I, I512, 0)).mul(s0));
+                te1 = te1.add(((IntVector) p.convertShape(S2I, I512, 1)).mul(s1));
+            }
+            int d = b * ROWS;
+            a0 = FloatVector.fromArray(F512, dd, d).fma((FloatVector) ta0.convert(I2F, 0), a0);
+            a1 = FloatVector.fromArray(F512, dd, d + 16).fma((FloatVector) ta1.convert(I2F, 0), a1);
+            d += ds;
+            b0 = FloatVector.fromArray(F512, dd, d).fma((FloatVector) tb0.convert(I2F, 0), b0);
+            b1 = FloatVector.fromArray(F512, dd, d + 16).fma((FloatVector) tb1.convert(I2F, 0), b1);
+            d += ds;
+            c0 = FloatVector.fromArray(F512, dd, d).fma((FloatVector) tc0.convert(I2F, 0), c0);
+            c1 = FloatVector.fromArray(F512, dd, d + 16).fma((FloatVector) tc1.convert(I2F, 0), c1);
+            d += ds;
+            e0 = FloatVector.fromArray(F512, dd, d).fma((FloatVector) te0.convert(I2F, 0), e0);
+            e1 = FloatVector.fromArray(F512, dd, d + 16).fma((FloatVector) te1.convert(I2F, 0), e1);
+        }
+        int l = k * ROWS, ls = LANES * ROWS;
+        a0.intoArray(lanes, l);
+        a1.intoArray(lanes, l + 16);
+        b0.intoArray(lanes, l + ls);
+        b1.intoArray(lanes, l + ls + 16);
+        c0.intoArray(lanes, l + 2 * ls);
+        c1.intoArray(lanes, l + 2 * ls + 16);
+        e0.intoArray(lanes, l + 3 * ls);
+        e1.intoArray(lanes, l + 3 * ls + 16);
     }
 
     /** Lane k of all 32 rows: per superblock {@code Σ_c scale·Σ products}, then {@code acc = fma(dd, that, acc)}. */
