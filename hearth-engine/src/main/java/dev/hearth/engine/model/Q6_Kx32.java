@@ -104,20 +104,83 @@ final class Q6_Kx32 implements Repacked {
     /** {@inheritDoc} Here {@code xv}, {@code xd}: the input as Q8_K values and scales. */
     @Override
     public void groups(short[] xv, float[] xd, int[] xSums, int batch, int rows, float[] y, int gFrom, int gTo) {
-        int cols = blocks * 256;
+        int cols = blocks * 256, ddStride = blocks * ROWS, laneStride = LANES * ROWS;
         float[][] scratch = SCRATCH.get();
-        if (scratch[0].length < blocks * ROWS) scratch[0] = new float[blocks * ROWS];
-        if (scratch[1].length < LANES * ROWS) scratch[1] = new float[LANES * ROWS];
+        if (scratch[0].length < 4 * ddStride) scratch[0] = new float[4 * ddStride];
+        if (scratch[1].length < 4 * laneStride) scratch[1] = new float[4 * laneStride];
         float[] dd = scratch[0], lanes = scratch[1];
         for (int g = gFrom; g < gTo; g++) {
             // a slice per group with int offsets: C2 hoists most bounds checks out of the block loop
             MemorySegment w = data.asSlice(g * groupBytes, groupBytes);
-            for (int i = 0; i < batch; i++) {
+            int i = 0;
+            for (; i + 4 <= batch; i += 4) { // four input rows per pass: each weight vector widened once
+                for (int t = 0; t < 4; t++) Q8_0x32.scales(w, blocks, xd, (i + t) * blocks, dd, t * ddStride);
+                for (int k = 0; k < LANES; k++) lane4(w, k, xv, i * cols, cols, dd, lanes);
+                for (int t = 0; t < 4; t++) Q8_0x32.sum(lanes, t * laneStride, y, (i + t) * rows + g * ROWS);
+            }
+            for (; i < batch; i++) {
                 Q8_0x32.scales(w, blocks, xd, i * blocks, dd, 0); // d_x·d_w, as Q8_0's
                 for (int k = 0; k < LANES; k++) lane(w, k, xv, i * cols, dd, lanes);
                 Q8_0x32.sum(lanes, 0, y, i * rows + g * ROWS);
             }
         }
+    }
+
+    /**
+     * {@link #lane} for four input rows ({@code xo + t·xStride}; their {@code dd} tables and {@code lanes} outputs one
+     * after another), each weight vector loaded and widened once.
+     */
+    private void lane4(MemorySegment w, int k, short[] xv, int xo, int xStride, float[] dd, float[] lanes) {
+        FloatVector a0 = FloatVector.zero(F512), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, e0 = a0, e1 = a0;
+        int plane = planesAt + k * planeBytes, half = k / 4, ds = blocks * ROWS;
+        for (int b = 0; b < blocks; b++) {
+            IntVector ta0 = IntVector.zero(I512), ta1 = ta0, tb0 = ta0, tb1 = ta0, tc0 = ta0, tc1 = ta0, te0 = ta0, te1 = ta0;
+            for (int c = 0; c < 8; c++) {
+                int o = plane + (b * 8 + c) * 4 * ROWS, x = xo + b * 256 + 32 * c + 4 * k;
+                ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o, LE).convertShape(B2S, S512, 0);
+                ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + ROWS, LE).convertShape(B2S, S512, 0);
+                ShortVector q2 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + 2 * ROWS, LE).convertShape(B2S, S512, 0);
+                ShortVector q3 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + 3 * ROWS, LE).convertShape(B2S, S512, 0);
+                ByteVector sc = ByteVector.fromMemorySegment(B256, w, scalesAt + (b * 16 + 2 * c + half) * ROWS, LE);
+                IntVector s0 = (IntVector) sc.convertShape(B2I, I512, 0), s1 = (IntVector) sc.convertShape(B2I, I512, 1);
+                ShortVector p = q0.mul(xv[x]).add(q1.mul(xv[x + 1])).add(q2.mul(xv[x + 2]).add(q3.mul(xv[x + 3])));
+                ta0 = ta0.add(((IntVector) p.convertShape(S2I, I512, 0)).mul(s0));
+                ta1 = ta1.add(((IntVector) p.convertShape(S2I, I512, 1)).mul(s1));
+                x += xStride;
+                p = q0.mul(xv[x]).add(q1.mul(xv[x + 1])).add(q2.mul(xv[x + 2]).add(q3.mul(xv[x + 3])));
+                tb0 = tb0.add(((IntVector) p.convertShape(S2I, I512, 0)).mul(s0));
+                tb1 = tb1.add(((IntVector) p.convertShape(S2I, I512, 1)).mul(s1));
+                x += xStride;
+                p = q0.mul(xv[x]).add(q1.mul(xv[x + 1])).add(q2.mul(xv[x + 2]).add(q3.mul(xv[x + 3])));
+                tc0 = tc0.add(((IntVector) p.convertShape(S2I, I512, 0)).mul(s0));
+                tc1 = tc1.add(((IntVector) p.convertShape(S2I, I512, 1)).mul(s1));
+                x += xStride;
+                p = q0.mul(xv[x]).add(q1.mul(xv[x + 1])).add(q2.mul(xv[x + 2]).add(q3.mul(xv[x + 3])));
+                te0 = te0.add(((IntVector) p.convertShape(S2I, I512, 0)).mul(s0));
+                te1 = te1.add(((IntVector) p.convertShape(S2I, I512, 1)).mul(s1));
+            }
+            int d = b * ROWS;
+            a0 = FloatVector.fromArray(F512, dd, d).fma((FloatVector) ta0.convert(I2F, 0), a0);
+            a1 = FloatVector.fromArray(F512, dd, d + 16).fma((FloatVector) ta1.convert(I2F, 0), a1);
+            d += ds;
+            b0 = FloatVector.fromArray(F512, dd, d).fma((FloatVector) tb0.convert(I2F, 0), b0);
+            b1 = FloatVector.fromArray(F512, dd, d + 16).fma((FloatVector) tb1.convert(I2F, 0), b1);
+            d += ds;
+            c0 = FloatVector.fromArray(F512, dd, d).fma((FloatVector) tc0.convert(I2F, 0), c0);
+            c1 = FloatVector.fromArray(F512, dd, d + 16).fma((FloatVector) tc1.convert(I2F, 0), c1);
+            d += ds;
+            e0 = FloatVector.fromArray(F512, dd, d).fma((FloatVector) te0.convert(I2F, 0), e0);
+            e1 = FloatVector.fromArray(F512, dd, d + 16).fma((FloatVector) te1.convert(I2F, 0), e1);
+        }
+        int l = k * ROWS, ls = LANES * ROWS;
+        a0.intoArray(lanes, l);
+        a1.intoArray(lanes, l + 16);
+        b0.intoArray(lanes, l + ls);
+        b1.intoArray(lanes, l + ls + 16);
+        c0.intoArray(lanes, l + 2 * ls);
+        c1.intoArray(lanes, l + 2 * ls + 16);
+        e0.intoArray(lanes, l + 3 * ls);
+        e1.intoArray(lanes, l + 3 * ls + 16);
     }
 
     /** Lane k of all 32 rows: per superblock {@code Σ_c scale·Σ products}, then {@code acc = fma(dd, that, acc)}. */
