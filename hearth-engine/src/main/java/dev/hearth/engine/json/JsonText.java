@@ -114,6 +114,11 @@ public final class JsonText {
     }
 
     public static void quote(String s, StringBuilder b) {
+        quote(s, b, false);
+    }
+
+    /** {@code s} as a JSON string; with {@code ensureAscii} every character outside space..'~' escaped, as Python's json.dumps does. */
+    public static void quote(String s, StringBuilder b, boolean ensureAscii) {
         b.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -126,7 +131,7 @@ public final class JsonText {
                 case '\b' -> b.append("\\b");
                 case '\f' -> b.append("\\f");
                 default -> {
-                    if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
+                    if (c < 0x20 || (ensureAscii && c > 0x7e)) b.append(String.format("\\u%04x", (int) c));
                     else b.append(c);
                 }
             }

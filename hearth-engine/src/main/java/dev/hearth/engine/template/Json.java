@@ -1,5 +1,7 @@
 package dev.hearth.engine.template;
 
+import dev.hearth.engine.json.JsonText;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -110,23 +112,6 @@ final class Json {
     }
 
     private void string(String s, StringBuilder b) {
-        b.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                case '\b' -> b.append("\\b");
-                case '\f' -> b.append("\\f");
-                default -> {
-                    if (c < 0x20 || (ensureAscii && c > 0x7e)) b.append(String.format("\\u%04x", (int) c));
-                    else b.append(c);
-                }
-            }
-        }
-        b.append('"');
+        JsonText.quote(s, b, ensureAscii);
     }
 }
