@@ -88,6 +88,16 @@ final class Activations {
         return q.values;
     }
 
+    /**
+     * {@link #values} as floats, for Q8_0 inputs of 4 rows or more (the kernels that multiply several rows at once
+     * do it in float: exact for these small integers), else null.
+     */
+    float[] floatValues(GgmlType type) {
+        Quantized q = quantized(type);
+        if (q.values == null) widen(type, q);
+        return q.floats;
+    }
+
     /** The scale of each Q8_0 or Q8_K block as a float, {@code cols / blockSize} per input row. */
     float[] scales(GgmlType type) {
         Quantized q = quantized(type);
@@ -146,6 +156,12 @@ final class Activations {
             for (int j = 0; j < 32; j++) sum += q.valueArray[g * 32 + j];
             q.sumArray[g] = sum;
         }
+        q.floats = null;
+        if (type == GgmlType.Q8_0 && batch >= 4) {
+            if (q.floatArray == null || q.floatArray.length < n) q.floatArray = new float[n];
+            for (int i = 0; i < n; i++) q.floatArray[i] = q.valueArray[i];
+            q.floats = q.floatArray;
+        }
         q.values = q.valueArray;
         q.scales = q.scaleArray;
         q.sums = q.sumArray;
@@ -157,7 +173,7 @@ final class Activations {
         final MemorySegment segment;
         boolean ready;
         short[] values, valueArray;
-        float[] scales, scaleArray;
+        float[] floats, floatArray, scales, scaleArray;
         int[] sums, sumArray;
 
         Quantized(byte[] bytes) {

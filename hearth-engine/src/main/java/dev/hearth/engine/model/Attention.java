@@ -1,5 +1,8 @@
 package dev.hearth.engine.model;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
 import java.util.Arrays;
 
 /**
@@ -17,8 +20,14 @@ import java.util.Arrays;
  *   <li>with an F16 cache the second operand of both products is rounded to fp16 too (Q, the softmax weights).
  * </ul>
  * Bit-identical intermediate values matter because later steps round to fp16/bf16 or quantize: a one-ulp
- * difference that crosses a rounding boundary becomes a visible one. The per-lane loops run over the head
- * dimension, which the JIT vectorizes. Allocates nothing after construction.
+ * difference that crosses a rounding boundary becomes a visible one.
+ *
+ * <p>Each score is a dot product with its own fixed reduction order, so the scores of 16 keys are computed side by
+ * side, one key per vector lane: per call and KV head, the keys are copied (as floats) into tiles of 16 positions,
+ * dimension-major ({@code keyTiles[tile][d][lane]}), so every step of the dot product, including the final
+ * reduction across its 16 lanes, is one lane-wise vector operation for 16 keys. The values are converted to float
+ * once per call and KV head too, not once per query head. Scratch grows with the positions used, then allocates
+ * nothing.
  *
  * <p>A {@link KvCache.Type#Q8_0} cache follows the arithmetic of llama.cpp's CPU flash attention (which llama.cpp
  * needs for a quantized V cache), not its operation order, and no fixture checks it: each head of q is quantized to
@@ -28,8 +37,12 @@ import java.util.Arrays;
  * after position.
  */
 final class Attention {
+    private static final VectorSpecies<Float> KEYS = FloatVector.SPECIES_512;
+    private static final int TILE = 16; // keys per tile: one per lane of KEYS
     private final int heads, kvHeads, keyLength, valueLength, capacity;
-    private final float[] scores, query, key, acc64, lanes;
+    private final float[] scores, query, lanes;
+    private final float[] dotLanes = new float[TILE * TILE]; // [dot lane i][key]: each key's 16 accumulators before the reduction
+    private float[] keyTiles = new float[0], values = new float[0];
     private final byte[] queryQuants; // q of one head as Q8_0, for a Q8_0 cache
     private final short[] queryScales;
 
@@ -41,8 +54,6 @@ final class Attention {
         this.capacity = capacity;
         this.scores = new float[padded(capacity, capacity)];
         this.query = new float[keyLength];
-        this.key = new float[keyLength];
-        this.acc64 = new float[64];
         this.lanes = new float[64 * valueLength];
         this.queryQuants = new byte[keyLength];
         this.queryScales = new short[keyLength / KvCache.QK];
@@ -79,48 +90,142 @@ final class Attention {
         boolean tinyV = tiny && valueLength % 4 == 0; // ... for V·w when head_dim (its row count) is a multiple of 4
         int nKv = padded(p0 + batch, capacity);
         float capInv = softcap > 0 ? 1.0f / softcap : 0;
-        for (int t = 0; t < batch; t++) {
-            int pos = p0 + t;
-            int first = window > 0 ? Math.max(0, pos - window + 1) : 0; // masked when pos - j >= window
-            for (int h = hFrom; h < hTo; h++) {
-                int kvh = h / group;
-                int qo = (row0 + t) * qWidth + h * keyLength;
-                if (q8) {
-                    KvCache.quantize(q, qo, keyLength, queryQuants, 0, queryScales, 0);
-                } else {
-                    for (int i = 0; i < keyLength; i++) query[i] = f16 ? round16(q[qo + i]) : q[qo + i];
-                }
-
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = first; j <= pos; j++) {
-                    int ko = j * cache.kWidth + kvh * keyLength;
-                    float s;
+        int lo = window > 0 ? Math.max(0, p0 - window + 1) : 0, hi = p0 + batch - 1; // positions any query sees
+        for (int kvh = hFrom / group; kvh <= (hTo - 1) / group; kvh++) {
+            if (!q8) load(cache, layer, kvh, lo, hi);
+            for (int h = Math.max(hFrom, kvh * group); h < Math.min(hTo, (kvh + 1) * group); h++) {
+                for (int t = 0; t < batch; t++) {
+                    int pos = p0 + t;
+                    int first = window > 0 ? Math.max(0, pos - window + 1) : 0; // masked when pos - j >= window
+                    int qo = (row0 + t) * qWidth + h * keyLength;
                     if (q8) {
-                        s = dotQ8_0(cache.k8[layer], cache.kScale[layer], ko);
-                    } else if (f16) {
-                        short[] kc = cache.k16[layer];
-                        for (int i = 0; i < keyLength; i++) key[i] = Float.float16ToFloat(kc[ko + i]);
-                        s = tinyK ? tinyDot(key, query, keyLength) : vecDot(key, 0, query, keyLength, false);
+                        KvCache.quantize(q, qo, keyLength, queryQuants, 0, queryScales, 0);
+                        for (int j = first; j <= pos; j++) {
+                            scores[j] = dotQ8_0(cache.k8[layer], cache.kScale[layer], j * cache.kWidth + kvh * keyLength);
+                        }
                     } else {
-                        s = vecDot(cache.k32[layer], ko, query, keyLength, true);
+                        for (int i = 0; i < keyLength; i++) query[i] = f16 ? round16(q[qo + i]) : q[qo + i];
+                        for (int tile = first / TILE; tile <= pos / TILE; tile++) {
+                            if (tinyK) scoreTileTiny(tile);
+                            else scoreTileVecDot(tile, !f16);
+                        }
                     }
-                    if (softcap > 0) s = CMath.tanhf(s * capInv) * softcap;
-                    s *= scale;
-                    scores[j] = s;
-                    max = Math.max(max, s);
-                }
-                softmax(first, pos, nKv, max, f16);
+                    float max = Float.NEGATIVE_INFINITY;
+                    for (int j = first; j <= pos; j++) {
+                        float s = scores[j];
+                        if (softcap > 0) s = CMath.tanhf(s * capInv) * softcap;
+                        s *= scale;
+                        scores[j] = s;
+                        max = Math.max(max, s);
+                    }
+                    softmax(first, pos, nKv, max, f16);
 
-                int oo = (row0 + t) * outWidth + h * valueLength, vo = kvh * valueLength;
-                if (q8) {
-                    weightedSumQ8_0(cache.v8[layer], cache.vScale[layer], cache.vWidth, vo, first, pos, out, oo);
-                } else if (tinyV) {
-                    weightedSumTiny(cache, layer, vo, first, pos, out, oo);
-                } else {
-                    weightedSumVecDot(cache, layer, vo, first, pos, nKv, !f16, out, oo);
+                    int oo = (row0 + t) * outWidth + h * valueLength, vo = kvh * valueLength;
+                    if (q8) {
+                        weightedSumQ8_0(cache.v8[layer], cache.vScale[layer], cache.vWidth, vo, first, pos, out, oo);
+                    } else if (tinyV) {
+                        weightedSumTiny(first, pos, out, oo);
+                    } else {
+                        weightedSumVecDot(first, pos, nKv, !f16, out, oo);
+                    }
                 }
             }
         }
+    }
+
+    /**
+     * Keys of KV head {@code kvh} at positions {@code lo..hi} into {@link #keyTiles} (the rest of their first and
+     * last tiles zero), their values into {@link #values} ({@code [pos][valueLength]}), as floats.
+     */
+    private void load(KvCache cache, int layer, int kvh, int lo, int hi) {
+        int tiles = hi / TILE + 1;
+        if (keyTiles.length < tiles * TILE * keyLength) keyTiles = new float[Math.min(padded(capacity, capacity), 2 * tiles * TILE) * keyLength];
+        if (values.length < (hi + 1) * valueLength) values = new float[Math.min(capacity, 2 * (hi + 1)) * valueLength];
+        boolean f16 = cache.type == KvCache.Type.F16;
+        for (int j = lo / TILE * TILE; j < tiles * TILE; j++) {
+            int dst = j / TILE * TILE * keyLength + j % TILE, src = j * cache.kWidth + kvh * keyLength;
+            if (j < lo || j > hi) {
+                for (int d = 0; d < keyLength; d++) keyTiles[dst + d * TILE] = 0;
+            } else if (f16) {
+                short[] kc = cache.k16[layer];
+                for (int d = 0; d < keyLength; d++) keyTiles[dst + d * TILE] = Float.float16ToFloat(kc[src + d]);
+            } else {
+                float[] kc = cache.k32[layer];
+                for (int d = 0; d < keyLength; d++) keyTiles[dst + d * TILE] = kc[src + d];
+            }
+        }
+        for (int j = lo; j <= hi; j++) {
+            int src = j * cache.vWidth + kvh * valueLength, dst = j * valueLength;
+            if (f16) {
+                short[] vc = cache.v16[layer];
+                for (int d = 0; d < valueLength; d++) values[dst + d] = Float.float16ToFloat(vc[src + d]);
+            } else {
+                System.arraycopy(cache.v32[layer], src, values, dst, valueLength);
+            }
+        }
+    }
+
+    /** tinyBLAS's dot ({@code K·q} for a batch with an F16 cache): one 16-lane FMA accumulator, then {@link #reduce16}. */
+    private void scoreTileTiny(int tile) {
+        int base = tile * TILE * keyLength;
+        for (int i = 0; i < TILE; i++) {
+            FloatVector a = FloatVector.zero(KEYS);
+            for (int d = i; d < keyLength; d += TILE) {
+                a = FloatVector.fromArray(KEYS, keyTiles, base + d * TILE).fma(FloatVector.broadcast(KEYS, query[d]), a);
+            }
+            a.intoArray(dotLanes, i * TILE);
+        }
+        reduceDotLanes().intoArray(scores, tile * TILE);
+    }
+
+    /**
+     * ggml's {@code vec_dot_f32} / {@code vec_dot_f16} on AVX-512: four 16-lane FMA accumulators over each 64-value
+     * step, reduced (0+2, 1+3, then 0+1, then across lanes); the tail after the last whole step added one value at a
+     * time, in float for F32 ({@code floatTail}), in double for F16.
+     */
+    private void scoreTileVecDot(int tile, boolean floatTail) {
+        int base = tile * TILE * keyLength, np = keyLength & ~63;
+        FloatVector sum = FloatVector.zero(KEYS);
+        if (np > 0) {
+            for (int i = 0; i < TILE; i++) {
+                FloatVector a0 = FloatVector.zero(KEYS), a1 = a0, a2 = a0, a3 = a0;
+                for (int d = i; d < np; d += 64) {
+                    a0 = key(base, d).fma(FloatVector.broadcast(KEYS, query[d]), a0);
+                    a1 = key(base, d + 16).fma(FloatVector.broadcast(KEYS, query[d + 16]), a1);
+                    a2 = key(base, d + 32).fma(FloatVector.broadcast(KEYS, query[d + 32]), a2);
+                    a3 = key(base, d + 48).fma(FloatVector.broadcast(KEYS, query[d + 48]), a3);
+                }
+                a0.add(a2).add(a1.add(a3)).intoArray(dotLanes, i * TILE);
+            }
+            sum = reduceDotLanes();
+        }
+        if (floatTail) {
+            for (int d = np; d < keyLength; d++) sum = sum.add(key(base, d).mul(query[d]));
+            sum.intoArray(scores, tile * TILE);
+        } else {
+            sum.intoArray(scores, tile * TILE);
+            for (int l = 0; l < TILE && np < keyLength; l++) {
+                double s = scores[tile * TILE + l];
+                for (int d = np; d < keyLength; d++) s += keyTiles[base + d * TILE + l] * query[d];
+                scores[tile * TILE + l] = (float) s;
+            }
+        }
+    }
+
+    private FloatVector key(int base, int d) {
+        return FloatVector.fromArray(KEYS, keyTiles, base + d * TILE);
+    }
+
+    /** {@link #reduce16} of each key's 16 accumulators in {@link #dotLanes}, for the 16 keys at once. */
+    private FloatVector reduceDotLanes() {
+        FloatVector t0 = dot(0).add(dot(8)), t1 = dot(1).add(dot(9)), t2 = dot(2).add(dot(10)), t3 = dot(3).add(dot(11));
+        FloatVector t4 = dot(4).add(dot(12)), t5 = dot(5).add(dot(13)), t6 = dot(6).add(dot(14)), t7 = dot(7).add(dot(15));
+        FloatVector u0 = t0.add(t4), u1 = t1.add(t5), u2 = t2.add(t6), u3 = t3.add(t7);
+        return u0.add(u2).add(u1.add(u3));
+    }
+
+    private FloatVector dot(int lane) {
+        return FloatVector.fromArray(KEYS, dotLanes, lane * TILE);
     }
 
     /**
@@ -142,26 +247,24 @@ final class Attention {
         }
     }
 
-    private float value(KvCache cache, int layer, int index) {
-        return cache.type == KvCache.Type.F16 ? Float.float16ToFloat(cache.v16[layer][index]) : cache.v32[layer][index];
-    }
-
     /** tinyBLAS's {@code V·w}: per output, lane l accumulates positions j ≡ l (mod 16) with FMA; then reduced. */
-    private void weightedSumTiny(KvCache cache, int layer, int vo, int first, int pos, float[] out, int oo) {
+    private void weightedSumTiny(int first, int pos, float[] out, int oo) {
         int dv = valueLength;
         Arrays.fill(lanes, 0, 16 * dv, 0.0f);
         for (int j = first; j <= pos; j++) {
             float w = scores[j];
-            int l = (j & 15) * dv, src = j * cache.vWidth + vo;
-            if (cache.type == KvCache.Type.F16) {
-                short[] vc = cache.v16[layer];
-                for (int d = 0; d < dv; d++) lanes[l + d] = Math.fma(Float.float16ToFloat(vc[src + d]), w, lanes[l + d]);
-            } else {
-                float[] vc = cache.v32[layer];
-                for (int d = 0; d < dv; d++) lanes[l + d] = Math.fma(vc[src + d], w, lanes[l + d]);
-            }
+            accumulate((j & 15) * dv, j * dv, w);
         }
         reduceLanes(lanes, out, oo);
+    }
+
+    /** {@code lanes[l + d] = fma(values[src + d], w, lanes[l + d])} for every d of a value row. */
+    private void accumulate(int l, int src, float w) {
+        int d = 0;
+        for (FloatVector wv = FloatVector.broadcast(KEYS, w); d <= valueLength - TILE; d += TILE) {
+            FloatVector.fromArray(KEYS, values, src + d).fma(wv, FloatVector.fromArray(KEYS, lanes, l + d)).intoArray(lanes, l + d);
+        }
+        for (; d < valueLength; d++) lanes[l + d] = Math.fma(values[src + d], w, lanes[l + d]);
     }
 
     /**
@@ -169,15 +272,13 @@ final class Attention {
      * whole 64-step goes to accumulator {@code (j/16) % 4}, lane {@code j % 16}; the tail after the last whole step is
      * added one position at a time (in float for F32, in double for F16).
      */
-    private void weightedSumVecDot(KvCache cache, int layer, int vo, int first, int pos, int nKv, boolean floatTail,
-                                   float[] out, int oo) {
+    private void weightedSumVecDot(int first, int pos, int nKv, boolean floatTail, float[] out, int oo) {
         int dv = valueLength, np = nKv & ~63;
         if (np > 0) {
             Arrays.fill(lanes, 0, 64 * dv, 0.0f);
             for (int j = first; j <= Math.min(pos, np - 1); j++) {
                 float w = scores[j];
-                int l = (j & 63) * dv, src = j * cache.vWidth + vo;
-                for (int d = 0; d < dv; d++) lanes[l + d] = Math.fma(value(cache, layer, src + d), w, lanes[l + d]);
+                accumulate((j & 63) * dv, j * dv, w);
             }
             // accumulators a (rows 16a..16a+15): a0 += a2, a1 += a3, a0 += a1, then across the 16 lanes
             for (int i = 0; i < 16 * dv; i++) {
@@ -191,26 +292,16 @@ final class Attention {
         }
         // the tail, positions np..nKv-1 one after the other (those outside first..pos would add zero products)
         int from = Math.max(np, first);
-        if (floatTail) {
-            float[] vc = cache.v32[layer];
-            for (int j = from; j <= pos; j++) {
-                float w = scores[j];
-                int src = j * cache.vWidth + vo;
-                for (int d = 0; d < dv; d++) out[oo + d] += vc[src + d] * w;
+        for (int d = 0; d < dv; d++) {
+            if (floatTail) {
+                float sum = out[oo + d];
+                for (int j = from; j <= pos; j++) sum += values[j * dv + d] * scores[j];
+                out[oo + d] = sum;
+            } else { // F16's vec_dot adds its tail in double
+                double sum = out[oo + d];
+                for (int j = from; j <= pos; j++) sum += values[j * dv + d] * scores[j];
+                out[oo + d] = (float) sum;
             }
-        } else {
-            tailF16(cache, layer, vo, from, pos, out, oo);
-        }
-    }
-
-    /** F16 {@code vec_dot} tail: {@code out[d] = (float) ((double) out[d] + Σ_j v·w)}, summed in double. */
-    private void tailF16(KvCache cache, int layer, int vo, int from, int pos, float[] out, int oo) {
-        for (int d = 0; d < valueLength; d++) {
-            double sum = out[oo + d];
-            for (int j = from; j <= pos; j++) {
-                sum += Float.float16ToFloat(cache.v16[layer][j * cache.vWidth + vo + d]) * scores[j];
-            }
-            out[oo + d] = (float) sum;
         }
     }
 
@@ -257,44 +348,6 @@ final class Attention {
         float t4 = a[o + 4] + a[o + 12], t5 = a[o + 5] + a[o + 13], t6 = a[o + 6] + a[o + 14], t7 = a[o + 7] + a[o + 15];
         float u0 = t0 + t4, u1 = t1 + t5, u2 = t2 + t6, u3 = t3 + t7;
         return (u0 + u2) + (u1 + u3);
-    }
-
-    /** tinyBLAS's dot: one 16-lane FMA accumulator, {@code n} a multiple of 16. */
-    private float tinyDot(float[] a, float[] b, int n) {
-        Arrays.fill(acc64, 0, 16, 0.0f);
-        for (int l = 0; l < n; l += 16) {
-            for (int i = 0; i < 16; i++) acc64[i] = Math.fma(a[l + i], b[l + i], acc64[i]);
-        }
-        return reduce16(acc64, 0);
-    }
-
-    /**
-     * ggml's {@code vec_dot_f32} / {@code vec_dot_f16} on AVX-512: four 16-lane FMA accumulators over each 64-value
-     * step, reduced (0+2, 1+3, then 0+1, then across lanes); the tail after the last whole step added one value at a
-     * time, in float for F32 ({@code floatTail}), in double for F16.
-     */
-    private float vecDot(float[] a, int ao, float[] b, int n, boolean floatTail) {
-        int np = n & ~63;
-        float sumf = 0;
-        if (np > 0) {
-            Arrays.fill(acc64, 0.0f);
-            for (int i = 0; i < np; i += 64) {
-                for (int k = 0; k < 64; k++) acc64[k] = Math.fma(a[ao + i + k], b[i + k], acc64[k]);
-            }
-            for (int k = 0; k < 16; k++) {
-                acc64[k] += acc64[32 + k];
-                acc64[16 + k] += acc64[48 + k];
-            }
-            for (int k = 0; k < 16; k++) acc64[k] += acc64[16 + k];
-            sumf = reduce16(acc64, 0);
-        }
-        if (floatTail) {
-            for (int i = np; i < n; i++) sumf += a[ao + i] * b[i];
-            return sumf;
-        }
-        double sum = sumf;
-        for (int i = np; i < n; i++) sum += a[ao + i] * b[i];
-        return (float) sum;
     }
 
     private static float round16(float x) {

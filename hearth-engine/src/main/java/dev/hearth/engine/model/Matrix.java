@@ -129,7 +129,7 @@ final class Matrix {
         int packed = repacked.packedRows(), end = Math.min(to, packed), group = repacked.groupRows();
         if (from < end) {
             int[] sums = vt == GgmlType.Q8_K ? x.sums32(vt) : null;
-            repacked.groups(x.values(vt), x.scales(vt), sums, x.batch(), rows, y, from / group, end / group);
+            repacked.groups(x.values(vt), x.floatValues(vt), x.scales(vt), sums, x.batch(), rows, y, from / group, end / group);
         }
         if (to > packed) VectorDots.rows(this, x, y, Math.max(from, packed), to);
     }

@@ -90,7 +90,7 @@ final class Q4_0x32 implements Repacked {
     }
 
     @Override
-    public void groups(short[] xv, float[] xd, int[] xSums, int batch, int rows, float[] y, int gFrom, int gTo) {
+    public void groups(short[] xv, float[] xf, float[] xd, int[] xSums, int batch, int rows, float[] y, int gFrom, int gTo) {
         int cols = blocks * 32;
         for (int g = gFrom; g < gTo; g++) {
             // a slice per group with int offsets: C2 hoists most bounds checks out of the block loop

@@ -103,7 +103,7 @@ final class Q6_Kx32 implements Repacked {
 
     /** {@inheritDoc} Here {@code xv}, {@code xd}: the input as Q8_K values and scales. */
     @Override
-    public void groups(short[] xv, float[] xd, int[] xSums, int batch, int rows, float[] y, int gFrom, int gTo) {
+    public void groups(short[] xv, float[] xf, float[] xd, int[] xSums, int batch, int rows, float[] y, int gFrom, int gTo) {
         int cols = blocks * 256, ddStride = blocks * ROWS, laneStride = LANES * ROWS;
         float[][] scratch = SCRATCH.get();
         if (scratch[0].length < 4 * ddStride) scratch[0] = new float[4 * ddStride];

@@ -18,8 +18,9 @@ sealed interface Repacked permits Q4_0x32, Q8_0x32, Q6_Kx32, Q4_Kx32 {
 
     /**
      * Outputs {@code y[i*rows + r]} for the rows of groups {@code [gFrom, gTo)} and every input row i ({@code xv},
-     * {@code xd}: the input as values and scales of the weight type's vec_dot type; {@code xSums}: for Q8_K, the
-     * sums of each 32 values, else null).
+     * {@code xd}: the input as values and scales of the weight type's vec_dot type; {@code xf}: the same values as
+     * floats, for a Q8_0 input of 4 rows or more, else null; {@code xSums}: for Q8_K, the sums of each 32 values,
+     * else null).
      */
-    void groups(short[] xv, float[] xd, int[] xSums, int batch, int rows, float[] y, int gFrom, int gTo);
+    void groups(short[] xv, float[] xf, float[] xd, int[] xSums, int batch, int rows, float[] y, int gFrom, int gTo);
 }
