@@ -138,33 +138,37 @@ final class Activations {
     }
 
     private void widen(GgmlType type, Quantized q) {
-        int blockSize = type.blockSize, blockBytes = type.typeSize, qs = type == GgmlType.Q8_K ? 4 : 2;
-        int n = batch * cols, nb = n / blockSize;
+        int n = batch * cols, nb = n / type.blockSize;
         if (q.valueArray == null || q.valueArray.length < n) {
             q.valueArray = new short[n];
             q.scaleArray = new float[nb];
             q.sumArray = new int[n / 32];
         }
+        boolean floats = type == GgmlType.Q8_0 && batch >= 4;
+        if (floats && (q.floatArray == null || q.floatArray.length < n)) q.floatArray = new float[n];
+        if (batch == 1) widen(q, type, floats, 0, nb);
+        else WorkerPool.shared().forEachRange(nb, 1, q, type, floats, Activations::widen); // blocks are independent
+        q.floats = floats ? q.floatArray : null;
+        q.values = q.valueArray;
+        q.scales = q.scaleArray;
+        q.sums = q.sumArray;
+    }
+
+    /** Blocks {@code [from, to)}: scales, values (and as floats), sums of each 32 values. */
+    private static void widen(Quantized q, GgmlType type, boolean floats, int from, int to) {
+        int blockSize = type.blockSize, blockBytes = type.typeSize, qs = type == GgmlType.Q8_K ? 4 : 2;
         byte[] src = q.bytes;
-        for (int b = 0; b < nb; b++) {
+        for (int b = from; b < to; b++) {
             int o = b * blockBytes;
             q.scaleArray[b] = type == GgmlType.Q8_K ? q.segment.get(FLOAT, o) : Float.float16ToFloat(q.segment.get(SHORT, o));
             for (int j = 0; j < blockSize; j++) q.valueArray[b * blockSize + j] = src[o + qs + j];
         }
-        for (int g = 0; g < n / 32; g++) {
+        for (int g = from * blockSize / 32; g < to * blockSize / 32; g++) {
             int sum = 0;
             for (int j = 0; j < 32; j++) sum += q.valueArray[g * 32 + j];
             q.sumArray[g] = sum;
         }
-        q.floats = null;
-        if (type == GgmlType.Q8_0 && batch >= 4) {
-            if (q.floatArray == null || q.floatArray.length < n) q.floatArray = new float[n];
-            for (int i = 0; i < n; i++) q.floatArray[i] = q.valueArray[i];
-            q.floats = q.floatArray;
-        }
-        q.values = q.valueArray;
-        q.scales = q.scaleArray;
-        q.sums = q.sumArray;
+        if (floats) for (int i = from * blockSize; i < to * blockSize; i++) q.floatArray[i] = q.valueArray[i];
     }
 
     /** One quantized form of the input: its blocks and, once asked for, their values widened for the vector kernels. */

@@ -235,11 +235,9 @@ final class Attention {
     private void softmax(int first, int pos, int nKv, float max, boolean f16) {
         Arrays.fill(scores, 0, first, 0.0f);
         Arrays.fill(scores, pos + 1, nKv, 0.0f);
+        Exp.expShifted(scores, first, pos + 1, max);
         double sum = 0;
-        for (int c = 0; c < nKv; c += 16) {
-            for (int j = Math.max(c, first); j < Math.min(c + 16, pos + 1); j++) scores[j] = Exp.exp(scores[j] - max);
-            sum += reduce16(scores, c);
-        }
+        for (int c = 0; c < nKv; c += 16) sum += reduce16(scores, c);
         float inv = (float) (1.0 / sum);
         for (int j = first; j <= pos; j++) {
             float w = scores[j] * inv;

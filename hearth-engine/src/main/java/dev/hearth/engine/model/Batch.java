@@ -2,7 +2,6 @@ package dev.hearth.engine.model;
 
 import dev.hearth.engine.model.Architecture.Ffn;
 import dev.hearth.engine.model.Architecture.QueryScaling;
-
 import dev.hearth.engine.tensor.WorkerPool;
 
 import java.util.Arrays;
@@ -305,8 +304,7 @@ public final class Batch {
             case GATED -> {
                 layer.gate().apply(actEmbd, ffA);
                 layer.up().apply(actEmbd, ffB);
-                activate(act, ffA, n * ff);
-                for (int i = 0; i < n * ff; i++) ffA[i] *= ffB[i];
+                WorkerPool.shared().forEachRange(n * ff, 64, act, ffA, ffB, Batch::gated);
                 h = ffA;
             }
             case FUSED_GATE_UP -> {
@@ -320,7 +318,7 @@ public final class Batch {
             }
             case PLAIN -> {
                 layer.up().apply(actEmbd, ffA);
-                activate(act, ffA, n * ff);
+                WorkerPool.shared().forEachRange(n * ff, 64, act, ffA, null, Batch::gated);
                 h = ffA;
             }
             default -> throw new AssertionError();
@@ -339,14 +337,16 @@ public final class Batch {
         };
     }
 
-    private static void activate(Architecture.Activation act, float[] a, int n) {
+    /** {@code a[i] = act(a[i])·b[i]} (or {@code act(a[i])} when b is null) for i in {@code [from, to)}: elementwise, so shared over the pool. */
+    private static void gated(Architecture.Activation act, float[] a, float[] b, int from, int to) {
         if (act == Architecture.Activation.RELU_SQR) {
-            for (int i = 0; i < n; i++) a[i] = a[i] > 0 ? a[i] * a[i] : 0;
+            for (int i = from; i < to; i++) a[i] = a[i] > 0 ? a[i] * a[i] : 0;
         } else if (act == Architecture.Activation.GELU) {
-            Gelu.apply(a, 0, n);
+            Gelu.apply(a, from, to);
         } else {
-            for (int i = 0; i < n; i++) a[i] = Exp.silu(a[i]);
+            Exp.silu(a, from, to);
         }
+        if (b != null) for (int i = from; i < to; i++) a[i] *= b[i];
     }
 
     private static void scale(float[] a, int n, float s) {
