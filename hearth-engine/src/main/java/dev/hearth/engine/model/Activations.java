@@ -89,7 +89,7 @@ final class Activations {
     }
 
     /**
-     * {@link #values} as floats, for Q8_0 inputs of 4 rows or more (the kernels that multiply several rows at once
+     * {@link #values} as floats, for Q8_0 and Q8_K inputs of 4 rows or more (the kernels that multiply several rows at once
      * do it in float: exact for these small integers), else null.
      */
     float[] floatValues(GgmlType type) {
@@ -144,7 +144,7 @@ final class Activations {
             q.scaleArray = new float[nb];
             q.sumArray = new int[n / 32];
         }
-        boolean floats = type == GgmlType.Q8_0 && batch >= 4;
+        boolean floats = (type == GgmlType.Q8_0 || type == GgmlType.Q8_K) && batch >= 4;
         if (floats && (q.floatArray == null || q.floatArray.length < n)) q.floatArray = new float[n];
         if (batch == 1) widen(q, type, floats, 0, nb);
         else WorkerPool.shared().forEachRange(nb, 1, q, type, floats, Activations::widen); // blocks are independent
