@@ -55,8 +55,9 @@ class BenchCommandTest {
         for (String l : lines) assertEquals(lines.get(0).length(), l.length(), "aligned columns");
 
         // -p 0 skips the prompt test
-        List<String> tgOnly = run("bench", "-m", model("qwen2-q4_k_m").toString(), "-p", "0", "-n", "2", "-r", "1").out().lines().toList();
-        assertEquals(3, tgOnly.size());
+        Cli.Run tg = run("bench", "-m", model("qwen2-q4_k_m").toString(), "-p", "0", "-n", "2", "-r", "1");
+        List<String> tgOnly = tg.out().lines().toList();
+        assertEquals(3, tgOnly.size(), tg.err());
         assertTrue(tgOnly.get(2).contains(" tg2 "));
     }
 
