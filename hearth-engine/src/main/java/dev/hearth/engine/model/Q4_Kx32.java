@@ -122,34 +122,41 @@ final class Q4_Kx32 implements Repacked {
     public void groups(short[] xv, float[] xf, float[] xd, int[] xSums, int batch, int rows, float[] y, int gFrom, int gTo) {
         int cols = blocks * 256, ddStride = blocks * ROWS, laneStride = LANES * ROWS;
         float[][] scratch = SCRATCH.get();
-        if (scratch[0].length < 4 * ddStride) {
-            scratch[0] = new float[4 * ddStride];
-            scratch[1] = new float[ddStride];
+        if (scratch[0].length < 5 * ddStride) {
+            scratch[0] = new float[5 * ddStride];
+            scratch[1] = new float[2 * ddStride];
         }
         if (scratch[2].length < 4 * laneStride) scratch[2] = new float[4 * laneStride];
         if (scratch[3].length < 5 * ROWS) scratch[3] = new float[5 * ROWS];
+        // dd: 4 rows' d_x·d, then d; dmin: d_x·dmin of one row, then dmin
         float[] dd = scratch[0], dmin = scratch[1], lanes = scratch[2], chains = scratch[3];
+        int wd = 4 * ddStride, wdmin = ddStride;
         for (int g = gFrom; g < gTo; g++) {
             // a slice per group with int offsets: C2 hoists most bounds checks out of the block loop
             MemorySegment w = data.asSlice(g * groupBytes, groupBytes);
             int i = 0;
+            Q8_0x32.halves(w, blocks, dd, wd);
+            Q8_0x32.halves(w.asSlice(dminAt), blocks, dmin, wdmin);
             for (; i + 4 <= batch; i += 4) { // four input rows per pass: each weight vector decoded once
-                for (int t = 0; t < 4; t++) Q8_0x32.scales(w, blocks, xd, (i + t) * blocks, dd, t * ddStride);
+                for (int t = 0; t < 4; t++) Q8_0x32.times(dd, wd, blocks, xd, (i + t) * blocks, dd, t * ddStride);
                 for (int k = 0; k < LANES; k++) lane4(w, k, xf, i * cols, cols, dd, lanes);
                 for (int t = 0; t < 4; t++) finish(w, xd, xSums, i + t, cols, dmin, lanes, t * laneStride, chains, y, (i + t) * rows + g * ROWS);
             }
             for (; i < batch; i++) {
-                Q8_0x32.scales(w, blocks, xd, i * blocks, dd, 0); // d_x·d
+                Q8_0x32.times(dd, wd, blocks, xd, i * blocks, dd, 0); // d_x·d
                 for (int k = 0; k < LANES; k++) lane(w, k, xv, i * cols, dd, lanes);
                 finish(w, xd, xSums, i, cols, dmin, lanes, 0, chains, y, i * rows + g * ROWS);
             }
         }
     }
 
-    /** Input row i's outputs: {@code hsum8(acc) + ((m0 + m2) + (m1 + m3))}, the min chains computed here. */
+    /**
+     * Input row i's outputs: {@code hsum8(acc) + ((m0 + m2) + (m1 + m3))}, the min chains computed here ({@code dmin}:
+     * the group's dmin as floats after its first {@code blocks·32} values, which get {@code d_x·dmin}).
+     */
     private void finish(MemorySegment w, float[] xd, int[] xSums, int i, int cols, float[] dmin, float[] lanes, int lanesAt,
                         float[] chains, float[] y, int yo) {
-        Q8_0x32.scales(w.asSlice(dminAt), blocks, xd, i * blocks, dmin, 0); // d_x·dmin, negated where used
+        Q8_0x32.times(dmin, blocks * ROWS, blocks, xd, i * blocks, dmin, 0); // d_x·dmin, negated where used
         mins(w, xSums, i * cols / 32, dmin, chains);
         Q8_0x32.sum(lanes, lanesAt, y, yo);
         for (int h = 0; h < ROWS; h += 16) {

@@ -106,20 +106,22 @@ final class Q6_Kx32 implements Repacked {
     public void groups(short[] xv, float[] xf, float[] xd, int[] xSums, int batch, int rows, float[] y, int gFrom, int gTo) {
         int cols = blocks * 256, ddStride = blocks * ROWS, laneStride = LANES * ROWS;
         float[][] scratch = SCRATCH.get();
-        if (scratch[0].length < 4 * ddStride) scratch[0] = new float[4 * ddStride];
+        if (scratch[0].length < 5 * ddStride) scratch[0] = new float[5 * ddStride];
         if (scratch[1].length < 4 * laneStride) scratch[1] = new float[4 * laneStride];
-        float[] dd = scratch[0], lanes = scratch[1];
+        float[] dd = scratch[0], lanes = scratch[1]; // dd: 4 rows' d_w·d_x, then d_w
+        int wd = 4 * ddStride;
         for (int g = gFrom; g < gTo; g++) {
             // a slice per group with int offsets: C2 hoists most bounds checks out of the block loop
             MemorySegment w = data.asSlice(g * groupBytes, groupBytes);
             int i = 0;
+            Q8_0x32.halves(w, blocks, dd, wd);
             for (; i + 4 <= batch; i += 4) { // four input rows per pass: each weight vector widened once
-                for (int t = 0; t < 4; t++) Q8_0x32.scales(w, blocks, xd, (i + t) * blocks, dd, t * ddStride);
+                for (int t = 0; t < 4; t++) Q8_0x32.times(dd, wd, blocks, xd, (i + t) * blocks, dd, t * ddStride);
                 for (int k = 0; k < LANES; k++) lane4(w, k, xv, i * cols, cols, dd, lanes);
                 for (int t = 0; t < 4; t++) Q8_0x32.sum(lanes, t * laneStride, y, (i + t) * rows + g * ROWS);
             }
             for (; i < batch; i++) {
-                Q8_0x32.scales(w, blocks, xd, i * blocks, dd, 0); // d_x·d_w, as Q8_0's
+                Q8_0x32.times(dd, wd, blocks, xd, i * blocks, dd, 0); // d_x·d_w, as Q8_0's
                 for (int k = 0; k < LANES; k++) lane(w, k, xv, i * cols, dd, lanes);
                 Q8_0x32.sum(lanes, 0, y, i * rows + g * ROWS);
             }

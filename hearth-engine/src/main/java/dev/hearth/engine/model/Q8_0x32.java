@@ -167,14 +167,14 @@ final class Q8_0x32 implements Repacked {
             // a slice per group with int offsets: C2 hoists most bounds checks out of the block loop
             MemorySegment w = data.asSlice(g * groupBytes, groupBytes);
             int i = 0;
-            if (batch >= 4) halves(w, blocks, dd, wd);
+            halves(w, blocks, dd, wd);
             for (; i + 4 <= batch; i += 4) { // four input rows per pass: each weight vector converted once
                 for (int t = 0; t < 4; t++) times(dd, wd, blocks, xd, (i + t) * blocks, dd, t * ddStride);
                 for (int k = 0; k < LANES; k++) lane4(w, k, xf, i * cols, cols, dd, lanes);
                 for (int t = 0; t < 4; t++) sum(lanes, t * laneStride, y, (i + t) * rows + g * ROWS);
             }
             for (; i < batch; i++) {
-                scales(w, blocks, xd, i * blocks, dd, 0);
+                times(dd, wd, blocks, xd, i * blocks, dd, 0);
                 for (int k = 0; k < LANES; k++) lane(w, k, xv, i * cols, dd, lanes);
                 sum(lanes, 0, y, i * rows + g * ROWS);
             }
@@ -182,20 +182,11 @@ final class Q8_0x32 implements Repacked {
     }
 
     /**
-     * {@code dd[ddOff + b·32 + r] = d_w·d_x} for every block b and row r, the fp16 d_w of the group's blocks at its start
-     * (32 per block).
-     */
-    static void scales(MemorySegment w, int blocks, float[] xd, int dOff, float[] dd, int ddOff) {
-        halves(w, blocks, dd, ddOff);
-        times(dd, ddOff, blocks, xd, dOff, dd, ddOff);
-    }
-
-    /**
      * The fp16 d_w of the group's blocks (32 per block, at its start) as floats. The Vector API has no fp16 conversion:
      * exponent and mantissa shifted into float position are the value times 2^-112 (subnormals included); the
      * multiply by 2^112 is exact.
      */
-    private static void halves(MemorySegment w, int blocks, float[] out, int off) {
+    static void halves(MemorySegment w, int blocks, float[] out, int off) {
         for (int b = 0; b < blocks; b++) {
             ShortVector h = ShortVector.fromMemorySegment(S512, w, b * 2L * ROWS, LE);
             IntVector h0 = (IntVector) h.convertShape(S2I, I512, 0), h1 = (IntVector) h.convertShape(S2I, I512, 1);
@@ -206,8 +197,8 @@ final class Q8_0x32 implements Repacked {
         }
     }
 
-    /** {@code dd[ddOff + b·32 + r] = wd[wdOff + b·32 + r]·xd[dOff + b]}. */
-    private static void times(float[] wd, int wdOff, int blocks, float[] xd, int dOff, float[] dd, int ddOff) {
+    /** {@code dd[ddOff + b·32 + r] = wd[wdOff + b·32 + r]·xd[dOff + b]}: d_w·d_x for every block b and row r. */
+    static void times(float[] wd, int wdOff, int blocks, float[] xd, int dOff, float[] dd, int ddOff) {
         for (int b = 0; b < blocks; b++) {
             float dx = xd[dOff + b];
             FloatVector.fromArray(F512, wd, wdOff + b * ROWS).mul(dx).intoArray(dd, ddOff + b * ROWS);
