@@ -240,6 +240,7 @@ public final class Batch {
             // each entry's heads on one thread; fewer entries than threads: the heads of each shared out too
             WorkerPool pool = WorkerPool.shared();
             attnParts = entries < pool.threads() ? Math.min(pool.threads(), heads) : 1;
+            for (int i = 0; i < entries; i++) sessions[i].attentionParts(attnParts);
             pool.forEachRange(entries * attnParts, 1, this, null, null, ATTEND);
 
             if (layer.attnSubNorm() != null) layer.attnSubNorm().apply(attn, 0, attn, 0, n, aDim);

@@ -163,14 +163,19 @@ public final class Session {
     }
 
     /**
-     * The scratch of attention part {@code part} (0: {@link #attention()}): when one session's heads are shared out
-     * over the pool's threads, each part computes with its own.
+     * Makes the scratch of attention parts {@code 1 .. count-1} exist: when one session's heads are shared out over
+     * the pool's threads, each part computes with its own. Called on the calling thread before the parts run (they
+     * were once created lazily by the pool's threads themselves: with three or more threads two of them could grow
+     * the array at once and one got null).
      */
+    void attentionParts(int count) {
+        if (parts.length < count - 1) parts = java.util.Arrays.copyOf(parts, count - 1);
+        for (int p = 0; p < count - 1; p++) if (parts[p] == null) parts[p] = new Attention(c, cache.capacity);
+    }
+
+    /** The scratch of attention part {@code part} (0: {@link #attention()}; others made by {@link #attentionParts}). */
     Attention attention(int part) {
-        if (part == 0) return attention;
-        if (parts.length < part) parts = java.util.Arrays.copyOf(parts, part);
-        if (parts[part - 1] == null) parts[part - 1] = new Attention(c, cache.capacity);
-        return parts[part - 1];
+        return part == 0 ? attention : parts[part - 1];
     }
 
     private Attention[] parts;

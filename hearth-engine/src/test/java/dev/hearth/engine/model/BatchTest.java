@@ -14,6 +14,34 @@ import static org.junit.jupiter.api.Assertions.*;
 /** Several sessions in one {@link Batch} get exactly the logits each gets alone. */
 class BatchTest {
 
+    /**
+     * A session's heads shared out over more threads than the machine has give the one-thread logits. (Its attention
+     * parts are made before they run; made lazily by the pool's threads, two of them could grow the parts array at
+     * once and one got null: a race this test only sometimes hits.)
+     */
+    @Test
+    void headsSharedOverManyThreadsMatchOneThread() throws IOException {
+        int before = dev.hearth.engine.tensor.WorkerPool.shared().threads();
+        try (GgufFile f = GgufFile.open(Fixtures.file("models/llama-spm-q8_0.gguf"))) {
+            Model model = Model.load(f);
+            int[] prompt = {1, 5, 9, 13, 17, 21, 25};
+            float[][] expected = null;
+            for (int threads : new int[] {1, 6, 5, 6}) {
+                dev.hearth.engine.tensor.WorkerPool.configureShared(threads);
+                float[][] logits = new float[4][];
+                for (int run = 0; run < 3; run++) { // fresh sessions: their attention parts are made anew
+                    Session session = model.newSession(32, KvCache.Type.F16);
+                    logits[0] = session.forward(prompt, 0, prompt.length).clone();
+                    for (int i = 1; i < logits.length; i++) logits[i] = session.forward(i + 2).clone();
+                }
+                if (expected == null) expected = logits;
+                for (int i = 0; i < logits.length; i++) assertArrayEquals(expected[i], logits[i], 0f, threads + " threads, step " + i);
+            }
+        } finally {
+            dev.hearth.engine.tensor.WorkerPool.configureShared(before);
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"models/llama-spm-q8_0.gguf", "models/qwen2-q4_k_m.gguf", "models/llama-spm-q4_0.gguf"})
     void sessionsInOneBatchMatchEachAlone(String name) throws IOException {
