@@ -119,14 +119,14 @@ final class Matrix {
         x.blocks(vt); // the input is quantized here, on the calling thread, before the rows are shared out
         boolean vector = fast && VectorDots.supports(this);
         if (vector) x.values(vt);
-        if (vector && repacked != null) WorkerPool.shared().forEachRange(rows, repacked.groupRows(), this, x, y, Matrix::repackedRows);
+        if (vector && repacked != null) WorkerPool.shared().forEachRange(rows, Repacked.GROUP_ROWS, this, x, y, Matrix::repackedRows);
         else WorkerPool.shared().forEachRange(rows, 16, this, x, y, vector ? VECTOR_ROWS : SCALAR_ROWS);
     }
 
     /** Rows {@code [from, to)} ({@code from} a multiple of the group size): the repacked groups, then any rows past them. */
     private void repackedRows(Activations x, float[] y, int from, int to) {
         GgmlType vt = format.vecDotType();
-        int packed = repacked.packedRows(), end = Math.min(to, packed), group = repacked.groupRows();
+        int packed = repacked.packedRows(), end = Math.min(to, packed), group = Repacked.GROUP_ROWS;
         if (from < end) {
             int[] sums = vt == GgmlType.Q8_K ? x.sums32(vt) : null;
             repacked.groups(x.values(vt), x.floatValues(vt), x.scales(vt), sums, x.batch(), rows, y, from / group, end / group);

@@ -31,8 +31,8 @@ import static jdk.incubator.vector.VectorOperators.S2I;
  * conversion: exponent and mantissa shifted into float position are the value times 2^-112 (subnormals included),
  * and the multiply by 2^112 is exact. Rows past the last whole group stay with the GGUF layout.
  */
-final class Q4_0x32 implements Repacked {
-    static final int ROWS = 32;
+final class Q4_0x32 extends Repacked {
+    static final int ROWS = GROUP_ROWS;
     private static final int GROUP_BLOCK = 64 + 16 * 32;
     private static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
     private static final VectorSpecies<Short> S512 = ShortVector.SPECIES_512;
@@ -41,13 +41,9 @@ final class Q4_0x32 implements Repacked {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
 
-    final MemorySegment data;
-    final int groups, blocks;
 
     private Q4_0x32(MemorySegment data, int groups, int blocks) {
-        this.data = data;
-        this.groups = groups;
-        this.blocks = blocks;
+        super(data, groups, blocks);
     }
 
     /** Repacks the whole groups of 32 rows of a Q4_0 matrix (GGUF layout, 18-byte blocks), on the shared pool. */
@@ -80,17 +76,7 @@ final class Q4_0x32 implements Repacked {
     }
 
     @Override
-    public long bytes() {
-        return data.byteSize();
-    }
-
-    @Override
-    public int packedRows() {
-        return groups * ROWS;
-    }
-
-    @Override
-    public void groups(short[] xv, float[] xf, float[] xd, int[] xSums, int batch, int rows, float[] y, int gFrom, int gTo) {
+    void groups(short[] xv, float[] xf, float[] xd, int[] xSums, int batch, int rows, float[] y, int gFrom, int gTo) {
         int cols = blocks * 32;
         for (int g = gFrom; g < gTo; g++) {
             // a slice per group with int offsets: C2 hoists most bounds checks out of the block loop

@@ -33,8 +33,8 @@ import static jdk.incubator.vector.VectorOperators.S2I;
  * superblock's values {@code 32c + 4k .. 32c + 4k + 3} (c = 0..7) as two vectors of 32 bytes, values 0 and 1 in the
  * low and high nibbles of the first, 2 and 3 of the second. 148 bytes per row and superblock (GGUF: 144).
  */
-final class Q4_Kx32 implements Repacked {
-    private static final int ROWS = 32, LANES = 8;
+final class Q4_Kx32 extends Repacked {
+    private static final int ROWS = GROUP_ROWS, LANES = 8;
     private static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256, B128 = ByteVector.SPECIES_128;
     private static final VectorSpecies<Short> S512 = ShortVector.SPECIES_512;
     private static final VectorSpecies<Integer> I512 = IntVector.SPECIES_512;
@@ -42,16 +42,12 @@ final class Q4_Kx32 implements Repacked {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][0]);
 
-    private final MemorySegment data;
-    private final int groups, blocks;
     private final long groupBytes;
     /** Offsets in a group: dmin, scales, mins, the first lane plane; bytes of one plane. */
     private final int dminAt, scalesAt, minsAt, planesAt, planeBytes;
 
     private Q4_Kx32(MemorySegment data, int groups, int blocks) {
-        this.data = data;
-        this.groups = groups;
-        this.blocks = blocks;
+        super(data, groups, blocks);
         this.dminAt = blocks * 2 * ROWS;
         this.scalesAt = 2 * dminAt;
         this.minsAt = scalesAt + blocks * 8 * ROWS;
@@ -109,17 +105,7 @@ final class Q4_Kx32 implements Repacked {
     }
 
     @Override
-    public long bytes() {
-        return data.byteSize();
-    }
-
-    @Override
-    public int packedRows() {
-        return groups * ROWS;
-    }
-
-    @Override
-    public void groups(short[] xv, float[] xf, float[] xd, int[] xSums, int batch, int rows, float[] y, int gFrom, int gTo) {
+    void groups(short[] xv, float[] xf, float[] xd, int[] xSums, int batch, int rows, float[] y, int gFrom, int gTo) {
         int cols = blocks * 256, ddStride = blocks * ROWS, laneStride = LANES * ROWS;
         float[][] scratch = SCRATCH.get();
         if (scratch[0].length < 5 * ddStride) {

@@ -30,8 +30,8 @@ import static jdk.incubator.vector.VectorOperators.S2I;
  * 32c + 4k + 3} (c = 0..7), value by value, 32 rows per value. Rows past the last whole group stay with the GGUF
  * layout. Decoding streams 274 bytes per row and superblock instead of 210, with no bit unpacking per product.
  */
-final class Q6_Kx32 implements Repacked {
-    private static final int ROWS = 32, LANES = 8;
+final class Q6_Kx32 extends Repacked {
+    private static final int ROWS = GROUP_ROWS, LANES = 8;
     private static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
     private static final VectorSpecies<Short> S512 = ShortVector.SPECIES_512;
     private static final VectorSpecies<Integer> I512 = IntVector.SPECIES_512;
@@ -39,16 +39,12 @@ final class Q6_Kx32 implements Repacked {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
 
-    private final MemorySegment data;
-    private final int groups, blocks;
     private final long groupBytes;
     /** Offsets in a group: the scales, the first lane plane; bytes of one plane. */
     private final int scalesAt, planesAt, planeBytes;
 
     private Q6_Kx32(MemorySegment data, int groups, int blocks) {
-        this.data = data;
-        this.groups = groups;
-        this.blocks = blocks;
+        super(data, groups, blocks);
         this.scalesAt = blocks * 2 * ROWS;
         this.planesAt = scalesAt + blocks * 16 * ROWS;
         this.planeBytes = blocks * 32 * ROWS;
@@ -91,19 +87,9 @@ final class Q6_Kx32 implements Repacked {
         }
     }
 
-    @Override
-    public long bytes() {
-        return data.byteSize();
-    }
-
-    @Override
-    public int packedRows() {
-        return groups * ROWS;
-    }
-
     /** {@inheritDoc} Here {@code xv}, {@code xd}: the input as Q8_K values and scales. */
     @Override
-    public void groups(short[] xv, float[] xf, float[] xd, int[] xSums, int batch, int rows, float[] y, int gFrom, int gTo) {
+    void groups(short[] xv, float[] xf, float[] xd, int[] xSums, int batch, int rows, float[] y, int gFrom, int gTo) {
         int cols = blocks * 256, ddStride = blocks * ROWS, laneStride = LANES * ROWS;
         float[][] scratch = SCRATCH.get();
         if (scratch[0].length < 5 * ddStride) scratch[0] = new float[5 * ddStride];

@@ -35,8 +35,8 @@ import static jdk.incubator.vector.VectorOperators.S2I;
  * Rows past the last whole group stay with the GGUF layout. Q5_0 sums in the same order: its values, widened to
  * int8 at load, take this layout too (more bytes to stream than its 5 bits, but no bit unpacking per product).
  */
-final class Q8_0x32 implements Repacked {
-    private static final int ROWS = 32, LANES = 8;
+final class Q8_0x32 extends Repacked {
+    private static final int ROWS = GROUP_ROWS, LANES = 8;
     private static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256, B128 = ByteVector.SPECIES_128;
     private static final VectorSpecies<Short> S512 = ShortVector.SPECIES_512;
     private static final VectorSpecies<Integer> I512 = IntVector.SPECIES_512;
@@ -45,16 +45,12 @@ final class Q8_0x32 implements Repacked {
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, LE);
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
 
-    private final MemorySegment data;
-    private final int groups, blocks;
     /** Bytes of one group: scales, then the 8 lane planes. */
     private final long groupBytes;
     private final int planeBytes;
 
     private Q8_0x32(MemorySegment data, int groups, int blocks) {
-        this.data = data;
-        this.groups = groups;
-        this.blocks = blocks;
+        super(data, groups, blocks);
         this.planeBytes = blocks * 4 * ROWS;
         this.groupBytes = groupBytes(blocks);
     }
@@ -145,17 +141,7 @@ final class Q8_0x32 implements Repacked {
     }
 
     @Override
-    public long bytes() {
-        return data.byteSize();
-    }
-
-    @Override
-    public int packedRows() {
-        return groups * ROWS;
-    }
-
-    @Override
-    public void groups(short[] xv, float[] xf, float[] xd, int[] xSums, int batch, int rows, float[] y, int gFrom, int gTo) {
+    void groups(short[] xv, float[] xf, float[] xd, int[] xSums, int batch, int rows, float[] y, int gFrom, int gTo) {
         int cols = blocks * 32;
         float[][] scratch = SCRATCH.get();
         if (scratch[0].length < 5 * blocks * ROWS) scratch[0] = new float[5 * blocks * ROWS];
