@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * A {@link Generator} over one model file: requests wait in a bounded first-come-first-served queue, and one engine
@@ -61,8 +63,11 @@ public final class LocalGenerator implements Generator {
 
     private LocalGenerator(GgufFile file, Options options) {
         this.file = file;
+        // the vocabulary is read while the weights are repacked: both take a while on a large model
+        CompletableFuture<Tokenizer> vocabulary = CompletableFuture.supplyAsync(() -> Tokenizer.fromGguf(file),
+                body -> Thread.ofPlatform().daemon().name("hearth-tokenizer").start(body));
         this.model = Model.load(file);
-        this.tokenizer = Tokenizer.fromGguf(file);
+        this.tokenizer = joined(vocabulary);
         this.prompts = PromptEncoder.forModel(file, tokenizer);
         int trained = model.config().contextLength();
         int ctx = options.contextLength() > 0 ? options.contextLength() : Math.min(trained, DEFAULT_CONTEXT);
@@ -75,6 +80,16 @@ public final class LocalGenerator implements Generator {
                 file.parameterCount(), file.fileSize(), scheduler.contextLength(), trained, tokenizer.vocabSize(),
                 prompts.template().source(), scalarMetadata(file));
         this.worker = Thread.ofPlatform().name("hearth-engine").daemon().start(scheduler::loop);
+    }
+
+    private static <T> T joined(CompletableFuture<T> future) {
+        try {
+            return future.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error r) throw r;
+            throw e;
+        }
     }
 
     /** Opens, validates and loads a model file (an mmap: weights are read as they are first used). */

@@ -41,6 +41,7 @@ public final class Model {
      */
     public static Model load(GgufFile file) {
         ModelConfig c = ModelConfig.read(file);
+        KernelWarmup.start(file);
         Tensors t = new Tensors(file, c);
         int e = c.embeddingLength(), qDim = c.headCount() * c.keyLength();
         int kDim = c.headCountKv() * c.keyLength(), vDim = c.headCountKv() * c.valueLength();

@@ -68,6 +68,8 @@ final class Q4_Kx32 extends Repacked {
         return m;
     }
 
+    // Repacking is split into small methods: the JIT compiles them after a few thousand calls, where one large loop
+    // nest would run interpreted until its on-stack replacement is compiled (seconds, on a large model).
     private void repack(MemorySegment gguf, Object unused, int from, int to) {
         int rowBytes = blocks * 144;
         byte[] row = new byte[rowBytes], group = new byte[Math.toIntExact(groupBytes)];
@@ -75,32 +77,38 @@ final class Q4_Kx32 extends Repacked {
         for (int g = from; g < to; g++) {
             for (int r = 0; r < ROWS; r++) {
                 MemorySegment.copy(gguf, ValueLayout.JAVA_BYTE, ((long) g * ROWS + r) * rowBytes, row, 0, rowBytes);
-                for (int b = 0; b < blocks; b++) {
-                    int wb = b * 144, s = wb + 4;
-                    group[b * 2 * ROWS + 2 * r] = row[wb];
-                    group[b * 2 * ROWS + 2 * r + 1] = row[wb + 1];
-                    group[dminAt + b * 2 * ROWS + 2 * r] = row[wb + 2];
-                    group[dminAt + b * 2 * ROWS + 2 * r + 1] = row[wb + 3];
-                    for (int j = 0; j < 8; j++) { // ggml's 6-bit scale and min of sub-block j
-                        int sc = j < 4 ? row[s + j] & 63 : (row[s + j + 4] & 0xF) | ((row[s + j - 4] & 0xFF) >> 6) << 4;
-                        int mn = j < 4 ? row[s + j + 4] & 63 : ((row[s + j + 4] & 0xFF) >> 4) | ((row[s + j] & 0xFF) >> 6) << 4;
-                        group[scalesAt + (b * 8 + j) * ROWS + r] = (byte) sc;
-                        group[minsAt + (b * 8 + j) * ROWS + r] = (byte) mn;
-                    }
-                    for (int v = 0; v < 256; v++) { // 64 values per 32 bytes: low nibbles first, then high
-                        int byteAt = wb + 16 + (v / 64) * 32 + v % 32;
-                        q[v] = ((row[byteAt] & 0xFF) >> (4 * ((v / 32) % 2))) & 0xF;
-                    }
-                    for (int c = 0; c < 8; c++) {
-                        for (int k = 0; k < LANES; k++) {
-                            int v = 32 * c + 4 * k, out = planesAt + k * planeBytes + (b * 8 + c) * 2 * ROWS + r;
-                            group[out] = (byte) (q[v] | q[v + 1] << 4);
-                            group[out + ROWS] = (byte) (q[v + 2] | q[v + 3] << 4);
-                        }
-                    }
-                }
+                for (int b = 0; b < blocks; b++) superblock(row, b, r, q, group);
             }
             MemorySegment.copy(group, 0, data, ValueLayout.JAVA_BYTE, g * groupBytes, group.length);
+        }
+    }
+
+    /** Superblock b of row r of a group into the group's layout ({@code q}: scratch for its 256 values). */
+    private void superblock(byte[] row, int b, int r, int[] q, byte[] group) {
+        int wb = b * 144, s = wb + 4;
+        group[b * 2 * ROWS + 2 * r] = row[wb];
+        group[b * 2 * ROWS + 2 * r + 1] = row[wb + 1];
+        group[dminAt + b * 2 * ROWS + 2 * r] = row[wb + 2];
+        group[dminAt + b * 2 * ROWS + 2 * r + 1] = row[wb + 3];
+        for (int j = 0; j < 8; j++) { // ggml's 6-bit scale and min of sub-block j
+            int sc = j < 4 ? row[s + j] & 63 : (row[s + j + 4] & 0xF) | ((row[s + j - 4] & 0xFF) >> 6) << 4;
+            int mn = j < 4 ? row[s + j + 4] & 63 : ((row[s + j + 4] & 0xFF) >> 4) | ((row[s + j] & 0xFF) >> 6) << 4;
+            group[scalesAt + (b * 8 + j) * ROWS + r] = (byte) sc;
+            group[minsAt + (b * 8 + j) * ROWS + r] = (byte) mn;
+        }
+        for (int i = 0; i < 4; i++) { // 64 values per 32 bytes: low nibbles first, then high
+            for (int l = 0; l < 32; l++) {
+                int x = row[wb + 16 + i * 32 + l] & 0xFF;
+                q[i * 64 + l] = x & 0xF;
+                q[i * 64 + 32 + l] = x >> 4;
+            }
+        }
+        for (int c = 0; c < 8; c++) {
+            for (int k = 0; k < LANES; k++) {
+                int v = 32 * c + 4 * k, out = planesAt + k * planeBytes + (b * 8 + c) * 2 * ROWS + r;
+                group[out] = (byte) (q[v] | q[v + 1] << 4);
+                group[out + ROWS] = (byte) (q[v + 2] | q[v + 3] << 4);
+            }
         }
     }
 

@@ -63,28 +63,41 @@ final class Q6_Kx32 extends Repacked {
         return m;
     }
 
+    // Repacking is split into small methods: the JIT compiles them after a few thousand calls, where one large loop
+    // nest would run interpreted until its on-stack replacement is compiled (seconds, on a large model).
     private void repack(MemorySegment gguf, Object unused, int from, int to) {
         int rowBytes = blocks * 210;
-        byte[] row = new byte[rowBytes], group = new byte[Math.toIntExact(groupBytes)];
+        byte[] row = new byte[rowBytes], group = new byte[Math.toIntExact(groupBytes)], values = new byte[256];
+        int[] place = new int[256]; // where value v of a superblock goes, from the superblock's start in the planes
+        for (int v = 0; v < 256; v++) place[v] = (v % 32 / 4) * planeBytes + (v / 32 * 4 + v % 4) * ROWS;
         for (int g = from; g < to; g++) {
             for (int r = 0; r < ROWS; r++) {
                 MemorySegment.copy(gguf, ValueLayout.JAVA_BYTE, ((long) g * ROWS + r) * rowBytes, row, 0, rowBytes);
-                for (int b = 0; b < blocks; b++) {
-                    int wb = b * 210;
-                    group[b * 2 * ROWS + 2 * r] = row[wb + 208];
-                    group[b * 2 * ROWS + 2 * r + 1] = row[wb + 209];
-                    for (int s = 0; s < 16; s++) group[scalesAt + (b * 16 + s) * ROWS + r] = row[wb + 192 + s];
-                    for (int v = 0; v < 256; v++) { // ggml's Q6_K value v: a nibble of ql, two bits of qh
-                        int h = v / 128, k = (v % 128) / 32, l = v % 32;
-                        int low = ((row[wb + h * 64 + l + 32 * (k & 1)] & 0xFF) >> (4 * (k >> 1))) & 0xF;
-                        int high = ((row[wb + 128 + h * 32 + l] & 0xFF) >> (2 * k)) & 3;
-                        int c = v / 32, lane = (v % 32) / 4;
-                        group[planesAt + lane * planeBytes + ((b * 8 + c) * 4 + v % 4) * ROWS + r] = (byte) ((low | high << 4) - 32);
-                    }
-                }
+                for (int b = 0; b < blocks; b++) superblock(row, b, r, values, place, group);
             }
             MemorySegment.copy(group, 0, data, ValueLayout.JAVA_BYTE, g * groupBytes, group.length);
         }
+    }
+
+    /** Superblock b of row r of a group into the group's layout. */
+    private void superblock(byte[] row, int b, int r, byte[] values, int[] place, byte[] group) {
+        int wb = b * 210;
+        group[b * 2 * ROWS + 2 * r] = row[wb + 208];
+        group[b * 2 * ROWS + 2 * r + 1] = row[wb + 209];
+        for (int s = 0; s < 16; s++) group[scalesAt + (b * 16 + s) * ROWS + r] = row[wb + 192 + s];
+        // ggml's values 128h + l + 32k: nibble k/2 of ql[64h + l + 32(k%2)], bits 2k of qh[32h + l]
+        for (int h = 0; h < 2; h++) {
+            for (int l = 0; l < 32; l++) {
+                int q1 = row[wb + h * 64 + l] & 0xFF, q2 = row[wb + h * 64 + l + 32] & 0xFF;
+                int qh = row[wb + 128 + h * 32 + l] & 0xFF, v = h * 128 + l;
+                values[v] = (byte) ((q1 & 0xF | (qh & 3) << 4) - 32);
+                values[v + 32] = (byte) ((q2 & 0xF | (qh >> 2 & 3) << 4) - 32);
+                values[v + 64] = (byte) ((q1 >> 4 | (qh >> 4 & 3) << 4) - 32);
+                values[v + 96] = (byte) ((q2 >> 4 | (qh >> 6) << 4) - 32);
+            }
+        }
+        int at = planesAt + b * 32 * ROWS + r;
+        for (int v = 0; v < 256; v++) group[at + place[v]] = values[v];
     }
 
     /** {@inheritDoc} Here {@code xv}, {@code xd}: the input as Q8_K values and scales. */

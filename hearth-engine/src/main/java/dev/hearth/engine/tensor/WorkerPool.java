@@ -99,7 +99,9 @@ public final class WorkerPool implements AutoCloseable {
         if (count <= 0) return;
         if (align < 1) throw new IllegalArgumentException("align must be >= 1");
         int units = (count + align - 1) / align;
-        if (threads == 1 || units == 1 || lock.isHeldByCurrentThread() || Thread.currentThread() instanceof Worker w && w.pool() == this) {
+        Thread current = Thread.currentThread();
+        if (threads == 1 || units == 1 || lock.isHeldByCurrentThread() || current instanceof Worker w && w.pool() == this
+                || current instanceof SerialThread) {
             task.run(a, b, c, 0, count);
             return;
         }
@@ -139,6 +141,23 @@ public final class WorkerPool implements AutoCloseable {
             if (mine != null) throw new RuntimeException(mine);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Starts a daemon thread on which every pool runs its loops inline, for background work that must not hold a
+     * pool its callers are waiting for.
+     */
+    public static Thread startSerial(String name, Runnable body) {
+        Thread t = new SerialThread(name, body);
+        t.start();
+        return t;
+    }
+
+    private static final class SerialThread extends Thread {
+        SerialThread(String name, Runnable body) {
+            super(body, name);
+            setDaemon(true);
         }
     }
 

@@ -2,7 +2,10 @@ package dev.hearth.engine.tensor;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
@@ -67,6 +70,32 @@ class WorkerPoolTest {
             t1.join();
             t2.join();
             assertEquals(2 * 200 * 100, total.get());
+        }
+    }
+
+    @Test
+    void aSerialThreadRunsItsLoopsAloneAndLeavesThePoolFree() throws Exception {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            CountDownLatch inside = new CountDownLatch(1), release = new CountDownLatch(1);
+            ConcurrentHashMap<String, Integer> threads = new ConcurrentHashMap<>();
+            Thread serial = WorkerPool.startSerial("serial-test", () -> pool.forEachRange(64, 16, threads, null, null, (t, b, c, from, to) -> {
+                t.merge(Thread.currentThread().getName(), to - from, Integer::sum);
+                inside.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
+            assertTrue(inside.await(10, TimeUnit.SECONDS));
+            // the serial thread is in the middle of its loop: the pool still serves another caller
+            AtomicInteger n = new AtomicInteger();
+            pool.forEachRange(64, 16, n, null, null, (a, b, c, from, to) -> a.addAndGet(to - from));
+            assertEquals(64, n.get());
+            release.countDown();
+            serial.join(10_000);
+            assertEquals(Map.of("serial-test", 64), threads, "one range, on the serial thread");
+            assertTrue(serial.isDaemon());
         }
     }
 }

@@ -1,0 +1,72 @@
+package dev.hearth.engine.model;
+
+import dev.hearth.engine.gguf.GgufFile;
+import dev.hearth.engine.gguf.GgufTensor;
+import dev.hearth.engine.tensor.GgmlType;
+import dev.hearth.engine.tensor.WorkerPool;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * Gets the matrix kernels compiled while a model loads. Until the JIT compiles them, Vector API code runs in its
+ * scalar fallback, far slower: a first prompt on a 1B model spent seconds that way. So while the
+ * weights are being repacked, a thread runs the kernels of the file's weight types on a small made-up matrix of one
+ * row group (off the worker pool) until they have run often enough to be compiled. Once per type and JVM.
+ */
+final class KernelWarmup {
+    private static final int ROWS = Repacked.GROUP_ROWS, COLS = 512, ROUNDS = 1500;
+    private static final Set<GgmlType> warmed = EnumSet.noneOf(GgmlType.class);
+
+    private KernelWarmup() {}
+
+    /** Starts warming the kernels of the file's 2-D weight types not warmed yet, on a daemon thread. */
+    static void start(GgufFile file) {
+        Set<GgmlType> types = EnumSet.noneOf(GgmlType.class);
+        synchronized (warmed) {
+            for (GgufTensor t : file.tensors().values()) {
+                if (t.shape().length == 2 && t.rows() >= ROWS && VectorDots.supportsType(t.type()) && warmed.add(t.type())) {
+                    types.add(t.type());
+                }
+            }
+        }
+        if (types.isEmpty()) return;
+        WorkerPool.startSerial("hearth-warmup", () -> {
+            try {
+                run(types, ROUNDS);
+            } catch (RuntimeException e) {
+                // best effort: the model works the same without it
+            }
+        });
+    }
+
+    /** {@code rounds} products of one input row and of four by a made-up matrix of each type. */
+    static void run(Set<GgmlType> types, int rounds) {
+        SplittableRandom random = new SplittableRandom(1);
+        float[] in = new float[4 * COLS];
+        for (int i = 0; i < in.length; i++) in[i] = (float) random.nextGaussian();
+        Activations one = new Activations(COLS), four = new Activations(COLS);
+        float[] y = new float[4 * ROWS];
+        for (GgmlType type : types) {
+            Matrix m = Matrix.of(type, randomWeights(type, random), ROWS, COLS, false);
+            for (int round = 0; round < rounds; round++) {
+                m.multiply(one.set(in, 0, 1), y); // the decoding kernels
+                m.multiply(four.set(in, 0, 4), y); // the prompt kernels
+            }
+        }
+    }
+
+    /** Random bytes with every 16-bit word a small float16: whatever the block layout, scales are finite. */
+    private static MemorySegment randomWeights(GgmlType type, SplittableRandom random) {
+        long bytes = type.byteSize(COLS) * ROWS;
+        MemorySegment w = Arena.ofAuto().allocate(bytes, 64);
+        for (long o = 0; o + 1 < bytes; o += 2) {
+            w.set(ValueLayout.JAVA_SHORT_UNALIGNED, o, Float.floatToFloat16((float) random.nextDouble(-0.01, 0.01)));
+        }
+        return w;
+    }
+}
