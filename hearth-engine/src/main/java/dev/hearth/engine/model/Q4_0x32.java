@@ -60,18 +60,25 @@ final class Q4_0x32 extends Repacked {
         byte[] in = new byte[ROWS * rowBytes], group = new byte[GROUP_BLOCK * blocks];
         for (int g = from; g < to; g++) {
             MemorySegment.copy(gguf, ValueLayout.JAVA_BYTE, (long) g * ROWS * rowBytes, in, 0, in.length);
-            for (int b = 0; b < blocks; b++) {
-                int out = b * GROUP_BLOCK;
-                for (int r = 0; r < ROWS; r++) {
-                    group[out + 2 * r] = in[r * rowBytes + b * 18];
-                    group[out + 2 * r + 1] = in[r * rowBytes + b * 18 + 1];
-                }
-                for (int j = 0; j < 16; j++) { // byte j of the 32 rows, side by side
-                    int o = out + 64 + j * ROWS, at = b * 18 + 2 + j;
-                    for (int r = 0; r < ROWS; r++) group[o + r] = (byte) (in[at + r * rowBytes] ^ 0x88);
-                }
-            }
+            for (int b = 0; b < blocks; b++) block(in, rowBytes, b, group);
             MemorySegment.copy(group, 0, data, ValueLayout.JAVA_BYTE, (long) g * blocks * GROUP_BLOCK, group.length);
+        }
+    }
+
+    /**
+     * Block b of the group's 32 rows ({@code in}, GGUF layout) into the group's layout. Its own method so that the JIT
+     * compiles it within the first few thousand calls, where the loop nest around it would run interpreted until its
+     * on-stack replacement is compiled.
+     */
+    private static void block(byte[] in, int rowBytes, int b, byte[] group) {
+        int out = b * GROUP_BLOCK;
+        for (int r = 0; r < ROWS; r++) {
+            group[out + 2 * r] = in[r * rowBytes + b * 18];
+            group[out + 2 * r + 1] = in[r * rowBytes + b * 18 + 1];
+        }
+        for (int j = 0; j < 16; j++) { // byte j of the 32 rows, side by side
+            int o = out + 64 + j * ROWS, at = b * 18 + 2 + j;
+            for (int r = 0; r < ROWS; r++) group[o + r] = (byte) (in[at + r * rowBytes] ^ 0x88);
         }
     }
 

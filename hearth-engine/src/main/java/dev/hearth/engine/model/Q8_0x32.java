@@ -97,46 +97,54 @@ final class Q8_0x32 extends Repacked {
                     System.arraycopy(row, 0, in, r * rowBytes, rowBytes);
                 }
             }
-            for (int b = 0; b < blocks; b++) {
-                for (int r = 0; r < ROWS; r++) {
-                    group[b * 2 * ROWS + 2 * r] = in[r * rowBytes + b * 34];
-                    group[b * 2 * ROWS + 2 * r + 1] = in[r * rowBytes + b * 34 + 1];
-                }
-                // values c·8.. of rows r..r+7: an 8x8 byte transpose in eight longs
-                for (int c = 0; c < 4; c++) {
-                    for (int r = 0; r < ROWS; r += 8) {
-                        int at = r * rowBytes + b * 34 + 2 + c * 8;
-                        long x0 = (long) LONGS.get(in, at), x1 = (long) LONGS.get(in, at + rowBytes);
-                        long x2 = (long) LONGS.get(in, at + 2 * rowBytes), x3 = (long) LONGS.get(in, at + 3 * rowBytes);
-                        long x4 = (long) LONGS.get(in, at + 4 * rowBytes), x5 = (long) LONGS.get(in, at + 5 * rowBytes);
-                        long x6 = (long) LONGS.get(in, at + 6 * rowBytes), x7 = (long) LONGS.get(in, at + 7 * rowBytes);
-                        long t;
-                        t = ((x0 >>> 8) ^ x1) & 0x00FF00FF00FF00FFL; x1 ^= t; x0 ^= t << 8;
-                        t = ((x2 >>> 8) ^ x3) & 0x00FF00FF00FF00FFL; x3 ^= t; x2 ^= t << 8;
-                        t = ((x4 >>> 8) ^ x5) & 0x00FF00FF00FF00FFL; x5 ^= t; x4 ^= t << 8;
-                        t = ((x6 >>> 8) ^ x7) & 0x00FF00FF00FF00FFL; x7 ^= t; x6 ^= t << 8;
-                        t = ((x0 >>> 16) ^ x2) & 0x0000FFFF0000FFFFL; x2 ^= t; x0 ^= t << 16;
-                        t = ((x1 >>> 16) ^ x3) & 0x0000FFFF0000FFFFL; x3 ^= t; x1 ^= t << 16;
-                        t = ((x4 >>> 16) ^ x6) & 0x0000FFFF0000FFFFL; x6 ^= t; x4 ^= t << 16;
-                        t = ((x5 >>> 16) ^ x7) & 0x0000FFFF0000FFFFL; x7 ^= t; x5 ^= t << 16;
-                        t = ((x0 >>> 32) ^ x4) & 0xFFFFFFFFL; x4 ^= t; x0 ^= t << 32;
-                        t = ((x1 >>> 32) ^ x5) & 0xFFFFFFFFL; x5 ^= t; x1 ^= t << 32;
-                        t = ((x2 >>> 32) ^ x6) & 0xFFFFFFFFL; x6 ^= t; x2 ^= t << 32;
-                        t = ((x3 >>> 32) ^ x7) & 0xFFFFFFFFL; x7 ^= t; x3 ^= t << 32;
-                        // now x_j holds value c·8+j of the eight rows: values 4k..4k+3 go to plane k
-                        int out0 = scales + (2 * c) * planeBytes + b * 4 * ROWS + r, out1 = out0 + planeBytes;
-                        LONGS.set(group, out0, x0);
-                        LONGS.set(group, out0 + ROWS, x1);
-                        LONGS.set(group, out0 + 2 * ROWS, x2);
-                        LONGS.set(group, out0 + 3 * ROWS, x3);
-                        LONGS.set(group, out1, x4);
-                        LONGS.set(group, out1 + ROWS, x5);
-                        LONGS.set(group, out1 + 2 * ROWS, x6);
-                        LONGS.set(group, out1 + 3 * ROWS, x7);
-                    }
-                }
-            }
+            for (int b = 0; b < blocks; b++) block(in, rowBytes, b, group);
             MemorySegment.copy(group, 0, data, ValueLayout.JAVA_BYTE, g * groupBytes, group.length);
+        }
+    }
+
+    /**
+     * Block b of the group's 32 rows ({@code in}, GGUF layout) into the group's layout. Its own method so that the JIT
+     * compiles it within the first few thousand calls, where the loop nest around it would run interpreted until its
+     * on-stack replacement is compiled (seconds, on a large model).
+     */
+    private void block(byte[] in, int rowBytes, int b, byte[] group) {
+        int scales = blocks * 2 * ROWS;
+        for (int r = 0; r < ROWS; r++) {
+            group[b * 2 * ROWS + 2 * r] = in[r * rowBytes + b * 34];
+            group[b * 2 * ROWS + 2 * r + 1] = in[r * rowBytes + b * 34 + 1];
+        }
+        // values c·8.. of rows r..r+7: an 8x8 byte transpose in eight longs
+        for (int c = 0; c < 4; c++) {
+            for (int r = 0; r < ROWS; r += 8) {
+                int at = r * rowBytes + b * 34 + 2 + c * 8;
+                long x0 = (long) LONGS.get(in, at), x1 = (long) LONGS.get(in, at + rowBytes);
+                long x2 = (long) LONGS.get(in, at + 2 * rowBytes), x3 = (long) LONGS.get(in, at + 3 * rowBytes);
+                long x4 = (long) LONGS.get(in, at + 4 * rowBytes), x5 = (long) LONGS.get(in, at + 5 * rowBytes);
+                long x6 = (long) LONGS.get(in, at + 6 * rowBytes), x7 = (long) LONGS.get(in, at + 7 * rowBytes);
+                long t;
+                t = ((x0 >>> 8) ^ x1) & 0x00FF00FF00FF00FFL; x1 ^= t; x0 ^= t << 8;
+                t = ((x2 >>> 8) ^ x3) & 0x00FF00FF00FF00FFL; x3 ^= t; x2 ^= t << 8;
+                t = ((x4 >>> 8) ^ x5) & 0x00FF00FF00FF00FFL; x5 ^= t; x4 ^= t << 8;
+                t = ((x6 >>> 8) ^ x7) & 0x00FF00FF00FF00FFL; x7 ^= t; x6 ^= t << 8;
+                t = ((x0 >>> 16) ^ x2) & 0x0000FFFF0000FFFFL; x2 ^= t; x0 ^= t << 16;
+                t = ((x1 >>> 16) ^ x3) & 0x0000FFFF0000FFFFL; x3 ^= t; x1 ^= t << 16;
+                t = ((x4 >>> 16) ^ x6) & 0x0000FFFF0000FFFFL; x6 ^= t; x4 ^= t << 16;
+                t = ((x5 >>> 16) ^ x7) & 0x0000FFFF0000FFFFL; x7 ^= t; x5 ^= t << 16;
+                t = ((x0 >>> 32) ^ x4) & 0xFFFFFFFFL; x4 ^= t; x0 ^= t << 32;
+                t = ((x1 >>> 32) ^ x5) & 0xFFFFFFFFL; x5 ^= t; x1 ^= t << 32;
+                t = ((x2 >>> 32) ^ x6) & 0xFFFFFFFFL; x6 ^= t; x2 ^= t << 32;
+                t = ((x3 >>> 32) ^ x7) & 0xFFFFFFFFL; x7 ^= t; x3 ^= t << 32;
+                // now x_j holds value c·8+j of the eight rows: values 4k..4k+3 go to plane k
+                int out0 = scales + (2 * c) * planeBytes + b * 4 * ROWS + r, out1 = out0 + planeBytes;
+                LONGS.set(group, out0, x0);
+                LONGS.set(group, out0 + ROWS, x1);
+                LONGS.set(group, out0 + 2 * ROWS, x2);
+                LONGS.set(group, out0 + 3 * ROWS, x3);
+                LONGS.set(group, out1, x4);
+                LONGS.set(group, out1 + ROWS, x5);
+                LONGS.set(group, out1 + 2 * ROWS, x6);
+                LONGS.set(group, out1 + 3 * ROWS, x7);
+            }
         }
     }
 
