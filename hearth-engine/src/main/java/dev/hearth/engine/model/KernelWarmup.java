@@ -22,10 +22,18 @@ final class KernelWarmup {
     private static final int ROWS = Repacked.GROUP_ROWS, COLS = 512, ROUNDS = 1500;
     private static final Set<GgmlType> warmed = EnumSet.noneOf(GgmlType.class);
 
-    private KernelWarmup() {}
+    private volatile boolean stopped;
+
+    KernelWarmup() {}
+
+    /** Ends the warm-up after its current round (a model's first prompt should not share the cores with it). */
+    void stop() {
+        stopped = true;
+    }
 
     /** Starts warming the kernels of the file's 2-D weight types not warmed yet, on a daemon thread. */
-    static void start(GgufFile file) {
+    static KernelWarmup start(GgufFile file) {
+        KernelWarmup warmup = new KernelWarmup();
         Set<GgmlType> types = EnumSet.noneOf(GgmlType.class);
         synchronized (warmed) {
             for (GgufTensor t : file.tensors().values()) {
@@ -34,18 +42,19 @@ final class KernelWarmup {
                 }
             }
         }
-        if (types.isEmpty()) return;
+        if (types.isEmpty()) return warmup;
         WorkerPool.startSerial("hearth-warmup", () -> {
             try {
-                run(types, ROUNDS);
+                warmup.run(types, ROUNDS);
             } catch (RuntimeException e) {
                 // best effort: the model works the same without it
             }
         });
+        return warmup;
     }
 
-    /** {@code rounds} products of one input row and of four by a made-up matrix of each type. */
-    static void run(Set<GgmlType> types, int rounds) {
+    /** Up to {@code rounds} products of one input row and of four by a made-up matrix of each type. */
+    void run(Set<GgmlType> types, int rounds) {
         SplittableRandom random = new SplittableRandom(1);
         float[] in = new float[4 * COLS];
         for (int i = 0; i < in.length; i++) in[i] = (float) random.nextGaussian();
@@ -53,7 +62,7 @@ final class KernelWarmup {
         float[] y = new float[4 * ROWS];
         for (GgmlType type : types) {
             Matrix m = Matrix.of(type, randomWeights(type, random), ROWS, COLS, false);
-            for (int round = 0; round < rounds; round++) {
+            for (int round = 0; round < rounds && !stopped; round++) {
                 m.multiply(one.set(in, 0, 1), y); // the decoding kernels
                 m.multiply(four.set(in, 0, 4), y); // the prompt kernels
             }

@@ -41,7 +41,15 @@ public final class Model {
      */
     public static Model load(GgufFile file) {
         ModelConfig c = ModelConfig.read(file);
-        KernelWarmup.start(file);
+        KernelWarmup warmup = KernelWarmup.start(file);
+        try {
+            return bind(file, c);
+        } finally {
+            warmup.stop(); // once loaded, the model's own work takes the cores
+        }
+    }
+
+    private static Model bind(GgufFile file, ModelConfig c) {
         Tensors t = new Tensors(file, c);
         int e = c.embeddingLength(), qDim = c.headCount() * c.keyLength();
         int kDim = c.headCountKv() * c.keyLength(), vDim = c.headCountKv() * c.valueLength();
