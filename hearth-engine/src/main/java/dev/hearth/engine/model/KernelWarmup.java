@@ -14,9 +14,9 @@ import java.util.SplittableRandom;
 
 /**
  * Gets the matrix kernels compiled while a model loads. Until the JIT compiles them, Vector API code runs in its
- * scalar fallback, far slower: a first prompt on a 1B model spent seconds that way. So while the
- * weights are being repacked, a thread runs the kernels of the file's weight types on a small made-up matrix of one
- * row group (off the worker pool) until they have run often enough to be compiled. Once per type and JVM.
+ * scalar fallback, far slower: a first prompt on a 1B model spent seconds that way. So while the weights are being
+ * repacked, a thread runs the kernels of the file's weight types on a made-up matrix of one row group (off the worker
+ * pool), and stops when the model is loaded. Once per type and JVM.
  */
 final class KernelWarmup {
     private static final int ROWS = Repacked.GROUP_ROWS, COLS = 512, ROUNDS = 1500;

@@ -84,7 +84,7 @@ final class Q8_0x32 extends Repacked {
     }
 
     private void repack(MemorySegment gguf, GgmlType type, int from, int to) {
-        int rowBytes = blocks * 34, scales = blocks * 2 * ROWS, srcRowBytes = blocks * type.typeSize;
+        int rowBytes = blocks * 34, srcRowBytes = blocks * type.typeSize;
         byte[] in = new byte[ROWS * rowBytes], group = new byte[Math.toIntExact(groupBytes)];
         byte[] src = type == GgmlType.Q8_0 ? null : new byte[srcRowBytes], row = new byte[rowBytes];
         for (int g = from; g < to; g++) {
