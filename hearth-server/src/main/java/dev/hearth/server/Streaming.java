@@ -6,8 +6,8 @@ import java.io.IOException;
 
 /**
  * The loop every streamed response shares: events from the engine go out as they come, pings fill quiet spells
- * (a long prompt), and a client that went away (a failed write, or in a quiet spell a closed connection) cancels
- * the generations at once.
+ * (a long prompt), and a client that went away (a failed write, or a closed connection, looked for every 10 ms while
+ * events flow and in quiet spells) cancels the generations at once.
  */
 public final class Streaming {
     private Streaming() {}
@@ -22,18 +22,27 @@ public final class Streaming {
         void end(Sink sink) throws IOException;
     }
 
+    /** How often a stream whose events keep coming looks for a closed connection. */
+    private static final long LOOK_WHILE_STREAMING_NANOS = 10_000_000;
+
     public static void pump(Context ctx, GenerationRun run, Sink.Format format, long pingMillis, OnEvent onEvent, OnEnd onEnd)
             throws InterruptedException {
         ctx.attribute(HearthServer.RUN, run);
         try {
             Sink sink = new Sink(ctx, format);
             ClientWatch client = ClientWatch.of(ctx);
-            long quietSince = System.nanoTime();
+            long quietSince = System.nanoTime(), lookedAt = quietSince;
             while (!run.finished()) {
                 GenerationRun.Event e = run.next(Math.min(pingMillis, ClientWatch.LOOK_MILLIS));
                 if (e != null) {
                     onEvent.on(sink, e);
                     quietSince = System.nanoTime();
+                    // writes into the socket's buffers can go on succeeding for a while after the client has left:
+                    // look now and then while tokens flow too
+                    if (quietSince - lookedAt >= LOOK_WHILE_STREAMING_NANOS) {
+                        lookedAt = quietSince;
+                        if (client.gone()) throw new IOException("the client closed the connection");
+                    }
                 } else if (client.gone()) { // quiet (a long prompt): no write would fail, so look
                     throw new IOException("the client closed the connection");
                 } else if (System.nanoTime() - quietSince >= pingMillis * 1_000_000) {
