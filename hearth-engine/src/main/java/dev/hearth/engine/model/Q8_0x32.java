@@ -26,8 +26,8 @@ import static jdk.incubator.vector.VectorOperators.S2I;
  * A Q8_0 weight repacked at load so that one lane is one weight row, for llama.cpp's Q8_0 order: per output 8 float
  * lanes, lane k accumulating {@code fma(d_w·d_x, Σ products 4k..4k+3 of the block, acc[k])} block after block, then
  * {@link GgmlDots#hsum8}. Lane k of every block depends only on lane k of the blocks before it, so the 8 lanes are
- * 8 independent chains: the kernel runs them one after another, each over 32 rows side by side, and the
- * per-block integer sums need no horizontal adds (two products fit an int16: |2·128·127| &lt; 2^15; four are summed
+ * 8 independent chains: the kernels run them four at a time (one input row) or one at a time (four input rows), each
+ * over 32 rows side by side, and the per-block integer sums need no horizontal adds (two products fit an int16: |2·128·127| &lt; 2^15; four are summed
  * in int32).
  *
  * <p>Layout, per group of 32 rows: the fp16 scales of every block (32 per block), then for each lane k a plane of
@@ -169,7 +169,7 @@ final class Q8_0x32 extends Repacked {
             }
             for (; i < batch; i++) {
                 times(dd, wd, blocks, xd, i * blocks, dd, 0);
-                for (int k = 0; k < LANES; k++) lane(w, k, xv, i * cols, dd, lanes);
+                for (int k = 0; k < LANES; k += 4) fourLanes(w, k, xv, i * cols, dd, lanes);
                 sum(lanes, 0, y, i * rows + g * ROWS);
             }
         }
@@ -200,28 +200,79 @@ final class Q8_0x32 extends Repacked {
         }
     }
 
-    /** Lane k of all 32 rows: {@code acc = fma(dd, Σ products 4k..4k+3, acc)} over the blocks, into {@code lanes[k·32..]}. */
-    private void lane(MemorySegment w, int k, short[] xv, int xo, float[] dd, float[] lanes) {
-        FloatVector a0 = FloatVector.zero(F512), a1 = a0;
-        int plane = blocks * 2 * ROWS + k * planeBytes;
+    /**
+     * Lanes k0..k0+3 of all 32 rows: {@code acc = fma(dd, Σ products 4k..4k+3, acc)} over the blocks, into
+     * {@code lanes[k·32..]}. Four lanes per pass share each block's d_w·d_x (eight would make a method the JIT's
+     * first tier cannot compile).
+     */
+    private void fourLanes(MemorySegment w, int k0, short[] xv, int xo, float[] dd, float[] lanes) {
+        FloatVector a00 = FloatVector.zero(F512), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        int planes = blocks * 2 * ROWS + k0 * planeBytes;
         for (int b = 0; b < blocks; b++) {
-            int o = plane + b * 4 * ROWS, x = xo + b * 32 + 4 * k;
-            ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o, LE).convertShape(B2S, S512, 0);
-            ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + ROWS, LE).convertShape(B2S, S512, 0);
-            ShortVector q2 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + 2 * ROWS, LE).convertShape(B2S, S512, 0);
-            ShortVector q3 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + 3 * ROWS, LE).convertShape(B2S, S512, 0);
-            ShortVector p01 = q0.mul(xv[x]).add(q1.mul(xv[x + 1])), p23 = q2.mul(xv[x + 2]).add(q3.mul(xv[x + 3]));
-            IntVector s0 = ((IntVector) p01.convertShape(S2I, I512, 0)).add((IntVector) p23.convertShape(S2I, I512, 0));
-            IntVector s1 = ((IntVector) p01.convertShape(S2I, I512, 1)).add((IntVector) p23.convertShape(S2I, I512, 1));
-            a0 = FloatVector.fromArray(F512, dd, b * ROWS).fma((FloatVector) s0.convert(I2F, 0), a0);
-            a1 = FloatVector.fromArray(F512, dd, b * ROWS + 16).fma((FloatVector) s1.convert(I2F, 0), a1);
+            FloatVector d0 = FloatVector.fromArray(F512, dd, b * ROWS), d1 = FloatVector.fromArray(F512, dd, b * ROWS + 16);
+            int x = xo + b * 32 + 4 * k0;
+            {
+                int o = planes + 0 * planeBytes + b * 4 * ROWS, xk = x + 0;
+                ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o, LE).convertShape(B2S, S512, 0);
+                ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + ROWS, LE).convertShape(B2S, S512, 0);
+                ShortVector q2 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + 2 * ROWS, LE).convertShape(B2S, S512, 0);
+                ShortVector q3 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + 3 * ROWS, LE).convertShape(B2S, S512, 0);
+                ShortVector p01 = q0.mul(xv[xk]).add(q1.mul(xv[xk + 1])), p23 = q2.mul(xv[xk + 2]).add(q3.mul(xv[xk + 3]));
+                IntVector s0 = ((IntVector) p01.convertShape(S2I, I512, 0)).add((IntVector) p23.convertShape(S2I, I512, 0));
+                IntVector s1 = ((IntVector) p01.convertShape(S2I, I512, 1)).add((IntVector) p23.convertShape(S2I, I512, 1));
+                a00 = d0.fma((FloatVector) s0.convert(I2F, 0), a00);
+                a01 = d1.fma((FloatVector) s1.convert(I2F, 0), a01);
+            }
+            {
+                int o = planes + 1 * planeBytes + b * 4 * ROWS, xk = x + 4;
+                ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o, LE).convertShape(B2S, S512, 0);
+                ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + ROWS, LE).convertShape(B2S, S512, 0);
+                ShortVector q2 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + 2 * ROWS, LE).convertShape(B2S, S512, 0);
+                ShortVector q3 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + 3 * ROWS, LE).convertShape(B2S, S512, 0);
+                ShortVector p01 = q0.mul(xv[xk]).add(q1.mul(xv[xk + 1])), p23 = q2.mul(xv[xk + 2]).add(q3.mul(xv[xk + 3]));
+                IntVector s0 = ((IntVector) p01.convertShape(S2I, I512, 0)).add((IntVector) p23.convertShape(S2I, I512, 0));
+                IntVector s1 = ((IntVector) p01.convertShape(S2I, I512, 1)).add((IntVector) p23.convertShape(S2I, I512, 1));
+                a10 = d0.fma((FloatVector) s0.convert(I2F, 0), a10);
+                a11 = d1.fma((FloatVector) s1.convert(I2F, 0), a11);
+            }
+            {
+                int o = planes + 2 * planeBytes + b * 4 * ROWS, xk = x + 8;
+                ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o, LE).convertShape(B2S, S512, 0);
+                ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + ROWS, LE).convertShape(B2S, S512, 0);
+                ShortVector q2 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + 2 * ROWS, LE).convertShape(B2S, S512, 0);
+                ShortVector q3 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + 3 * ROWS, LE).convertShape(B2S, S512, 0);
+                ShortVector p01 = q0.mul(xv[xk]).add(q1.mul(xv[xk + 1])), p23 = q2.mul(xv[xk + 2]).add(q3.mul(xv[xk + 3]));
+                IntVector s0 = ((IntVector) p01.convertShape(S2I, I512, 0)).add((IntVector) p23.convertShape(S2I, I512, 0));
+                IntVector s1 = ((IntVector) p01.convertShape(S2I, I512, 1)).add((IntVector) p23.convertShape(S2I, I512, 1));
+                a20 = d0.fma((FloatVector) s0.convert(I2F, 0), a20);
+                a21 = d1.fma((FloatVector) s1.convert(I2F, 0), a21);
+            }
+            {
+                int o = planes + 3 * planeBytes + b * 4 * ROWS, xk = x + 12;
+                ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o, LE).convertShape(B2S, S512, 0);
+                ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + ROWS, LE).convertShape(B2S, S512, 0);
+                ShortVector q2 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + 2 * ROWS, LE).convertShape(B2S, S512, 0);
+                ShortVector q3 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + 3 * ROWS, LE).convertShape(B2S, S512, 0);
+                ShortVector p01 = q0.mul(xv[xk]).add(q1.mul(xv[xk + 1])), p23 = q2.mul(xv[xk + 2]).add(q3.mul(xv[xk + 3]));
+                IntVector s0 = ((IntVector) p01.convertShape(S2I, I512, 0)).add((IntVector) p23.convertShape(S2I, I512, 0));
+                IntVector s1 = ((IntVector) p01.convertShape(S2I, I512, 1)).add((IntVector) p23.convertShape(S2I, I512, 1));
+                a30 = d0.fma((FloatVector) s0.convert(I2F, 0), a30);
+                a31 = d1.fma((FloatVector) s1.convert(I2F, 0), a31);
+            }
         }
-        a0.intoArray(lanes, k * ROWS);
-        a1.intoArray(lanes, k * ROWS + 16);
+        int l = k0 * ROWS;
+        a00.intoArray(lanes, l + 0 * ROWS);
+        a01.intoArray(lanes, l + 0 * ROWS + 16);
+        a10.intoArray(lanes, l + 1 * ROWS);
+        a11.intoArray(lanes, l + 1 * ROWS + 16);
+        a20.intoArray(lanes, l + 2 * ROWS);
+        a21.intoArray(lanes, l + 2 * ROWS + 16);
+        a30.intoArray(lanes, l + 3 * ROWS);
+        a31.intoArray(lanes, l + 3 * ROWS + 16);
     }
 
     /**
-     * {@link #lane} for four input rows ({@code xo + t·xStride}; their {@code dd} tables and {@code lanes} outputs
+     * {@link #fourLanes} for four input rows ({@code xo + t·xStride}; their {@code dd} tables and {@code lanes} outputs
      * one after another), in float: values and input quants are small integers, so each product and each sum of four
      * is exact in float (|Σ| &lt;= 4·128·127 &lt; 2^24), the integer sum itself. Converting the 128 values of a step
      * to float once for four rows costs less than widening int16 products to int32 for each (1.4-1.6x at batch 64).
