@@ -67,37 +67,35 @@ final class Q6_Kx32 extends Repacked {
     // nest would run interpreted until its on-stack replacement is compiled (seconds, on a large model).
     private void repack(MemorySegment gguf, Object unused, int from, int to) {
         int rowBytes = blocks * 210;
-        byte[] row = new byte[rowBytes], group = new byte[Math.toIntExact(groupBytes)], values = new byte[256];
-        int[] place = new int[256]; // where value v of a superblock goes, from the superblock's start in the planes
-        for (int v = 0; v < 256; v++) place[v] = (v % 32 / 4) * planeBytes + (v / 32 * 4 + v % 4) * ROWS;
+        byte[] in = new byte[ROWS * rowBytes], group = new byte[Math.toIntExact(groupBytes)], values = new byte[ROWS * 256];
         for (int g = from; g < to; g++) {
-            for (int r = 0; r < ROWS; r++) {
-                MemorySegment.copy(gguf, ValueLayout.JAVA_BYTE, ((long) g * ROWS + r) * rowBytes, row, 0, rowBytes);
-                for (int b = 0; b < blocks; b++) superblock(row, b, r, values, place, group);
-            }
+            MemorySegment.copy(gguf, ValueLayout.JAVA_BYTE, (long) g * ROWS * rowBytes, in, 0, in.length);
+            for (int b = 0; b < blocks; b++) superblock(in, rowBytes, b, values, group);
             MemorySegment.copy(group, 0, data, ValueLayout.JAVA_BYTE, g * groupBytes, group.length);
         }
     }
 
-    /** Superblock b of row r of a group into the group's layout. */
-    private void superblock(byte[] row, int b, int r, byte[] values, int[] place, byte[] group) {
-        int wb = b * 210;
-        group[b * 2 * ROWS + 2 * r] = row[wb + 208];
-        group[b * 2 * ROWS + 2 * r + 1] = row[wb + 209];
-        for (int s = 0; s < 16; s++) group[scalesAt + (b * 16 + s) * ROWS + r] = row[wb + 192 + s];
-        // ggml's values 128h + l + 32k: nibble k/2 of ql[64h + l + 32(k%2)], bits 2k of qh[32h + l]
-        for (int h = 0; h < 2; h++) {
-            for (int l = 0; l < 32; l++) {
-                int q1 = row[wb + h * 64 + l] & 0xFF, q2 = row[wb + h * 64 + l + 32] & 0xFF;
-                int qh = row[wb + 128 + h * 32 + l] & 0xFF, v = h * 128 + l;
-                values[v] = (byte) ((q1 & 0xF | (qh & 3) << 4) - 32);
-                values[v + 32] = (byte) ((q2 & 0xF | (qh >> 2 & 3) << 4) - 32);
-                values[v + 64] = (byte) ((q1 >> 4 | (qh >> 4 & 3) << 4) - 32);
-                values[v + 96] = (byte) ((q2 >> 4 | (qh >> 6) << 4) - 32);
+    /** Superblock b of the group's 32 rows ({@code in}, GGUF layout) into the group's layout; {@code values}: scratch. */
+    private void superblock(byte[] in, int rowBytes, int b, byte[] values, byte[] group) {
+        for (int r = 0; r < ROWS; r++) {
+            int wb = r * rowBytes + b * 210;
+            group[b * 2 * ROWS + 2 * r] = in[wb + 208];
+            group[b * 2 * ROWS + 2 * r + 1] = in[wb + 209];
+            for (int s = 0; s < 16; s++) group[scalesAt + (b * 16 + s) * ROWS + r] = in[wb + 192 + s];
+            // ggml's values 128h + l + 32k: nibble k/2 of ql[64h + l + 32(k%2)], bits 2k of qh[32h + l]
+            for (int h = 0; h < 2; h++) {
+                for (int l = 0; l < 32; l++) {
+                    int q1 = in[wb + h * 64 + l] & 0xFF, q2 = in[wb + h * 64 + l + 32] & 0xFF;
+                    int qh = in[wb + 128 + h * 32 + l] & 0xFF, v = r * 256 + h * 128 + l;
+                    values[v] = (byte) ((q1 & 0xF | (qh & 3) << 4) - 32);
+                    values[v + 32] = (byte) ((q2 & 0xF | (qh >> 2 & 3) << 4) - 32);
+                    values[v + 64] = (byte) ((q1 >> 4 | (qh >> 4 & 3) << 4) - 32);
+                    values[v + 96] = (byte) ((q2 >> 4 | (qh >> 6) << 4) - 32);
+                }
             }
         }
-        int at = planesAt + b * 32 * ROWS + r;
-        for (int v = 0; v < 256; v++) group[at + place[v]] = values[v];
+        // each 32 values of a superblock take Q8_0's plane layout, as block 8b + c
+        for (int c = 0; c < 8; c++) Q8_0x32.planes(values, c * 32, 256, group, planesAt, planeBytes, b * 8 + c);
     }
 
     /** {@inheritDoc} Here {@code xv}, {@code xd}: the input as Q8_K values and scales. */

@@ -113,14 +113,22 @@ final class Q8_0x32 extends Repacked {
             group[b * 2 * ROWS + 2 * r] = in[r * rowBytes + b * 34];
             group[b * 2 * ROWS + 2 * r + 1] = in[r * rowBytes + b * 34 + 1];
         }
+        planes(in, b * 34 + 2, rowBytes, group, scales, planeBytes, b);
+    }
+
+    /**
+     * The 32 values at {@code at} of each of 32 rows ({@code rowBytes} apart in {@code in}) into block {@code b} of the
+     * lane planes that start at {@code planes}: values 4k..4k+3 into plane k, 32 rows per value. Also Q6_Kx32's.
+     */
+    static void planes(byte[] in, int at, int rowBytes, byte[] group, int planes, int planeBytes, int b) {
         // values c·8.. of rows r..r+7: an 8x8 byte transpose in eight longs
         for (int c = 0; c < 4; c++) {
             for (int r = 0; r < ROWS; r += 8) {
-                int at = r * rowBytes + b * 34 + 2 + c * 8;
-                long x0 = (long) LONGS.get(in, at), x1 = (long) LONGS.get(in, at + rowBytes);
-                long x2 = (long) LONGS.get(in, at + 2 * rowBytes), x3 = (long) LONGS.get(in, at + 3 * rowBytes);
-                long x4 = (long) LONGS.get(in, at + 4 * rowBytes), x5 = (long) LONGS.get(in, at + 5 * rowBytes);
-                long x6 = (long) LONGS.get(in, at + 6 * rowBytes), x7 = (long) LONGS.get(in, at + 7 * rowBytes);
+                int from = at + r * rowBytes + c * 8;
+                long x0 = (long) LONGS.get(in, from), x1 = (long) LONGS.get(in, from + rowBytes);
+                long x2 = (long) LONGS.get(in, from + 2 * rowBytes), x3 = (long) LONGS.get(in, from + 3 * rowBytes);
+                long x4 = (long) LONGS.get(in, from + 4 * rowBytes), x5 = (long) LONGS.get(in, from + 5 * rowBytes);
+                long x6 = (long) LONGS.get(in, from + 6 * rowBytes), x7 = (long) LONGS.get(in, from + 7 * rowBytes);
                 long t;
                 t = ((x0 >>> 8) ^ x1) & 0x00FF00FF00FF00FFL; x1 ^= t; x0 ^= t << 8;
                 t = ((x2 >>> 8) ^ x3) & 0x00FF00FF00FF00FFL; x3 ^= t; x2 ^= t << 8;
@@ -135,7 +143,7 @@ final class Q8_0x32 extends Repacked {
                 t = ((x2 >>> 32) ^ x6) & 0xFFFFFFFFL; x6 ^= t; x2 ^= t << 32;
                 t = ((x3 >>> 32) ^ x7) & 0xFFFFFFFFL; x7 ^= t; x3 ^= t << 32;
                 // now x_j holds value c·8+j of the eight rows: values 4k..4k+3 go to plane k
-                int out0 = scales + (2 * c) * planeBytes + b * 4 * ROWS + r, out1 = out0 + planeBytes;
+                int out0 = planes + (2 * c) * planeBytes + b * 4 * ROWS + r, out1 = out0 + planeBytes;
                 LONGS.set(group, out0, x0);
                 LONGS.set(group, out0 + ROWS, x1);
                 LONGS.set(group, out0 + 2 * ROWS, x2);
