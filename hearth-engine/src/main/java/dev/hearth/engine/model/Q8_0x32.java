@@ -26,9 +26,9 @@ import static jdk.incubator.vector.VectorOperators.S2I;
  * A Q8_0 weight repacked at load so that one lane is one weight row, for llama.cpp's Q8_0 order: per output 8 float
  * lanes, lane k accumulating {@code fma(d_w·d_x, Σ products 4k..4k+3 of the block, acc[k])} block after block, then
  * {@link GgmlDots#hsum8}. Lane k of every block depends only on lane k of the blocks before it, so the 8 lanes are
- * 8 independent chains: the kernels run them four at a time (one input row) or one at a time (four input rows), each
- * over 32 rows side by side, and the per-block integer sums need no horizontal adds (two products fit an int16: |2·128·127| &lt; 2^15; four are summed
- * in int32).
+ * 8 independent chains: the kernels run them four at a time (one input row) or one at a time (four input rows),
+ * each over 32 rows side by side, and the per-block integer sums need no horizontal adds (two products fit an int16:
+ * |2·128·127| &lt; 2^15; four are summed in int32).
  *
  * <p>Layout, per group of 32 rows: the fp16 scales of every block (32 per block), then for each lane k a plane of
  * every block's values 4k..4k+3, value by value, 32 rows per value; each pass over a lane reads one contiguous plane.
@@ -160,19 +160,17 @@ final class Q8_0x32 extends Repacked {
     void groups(short[] xv, float[] xf, float[] xd, int[] xSums, int batch, int rows, float[] y, int gFrom, int gTo) {
         int cols = blocks * 32;
         float[][] scratch = SCRATCH.get();
-        if (scratch[0].length < 5 * blocks * ROWS) scratch[0] = new float[5 * blocks * ROWS];
+        if (scratch[0].length < 2 * blocks * ROWS) scratch[0] = new float[2 * blocks * ROWS];
         if (scratch[1].length < 4 * LANES * ROWS) scratch[1] = new float[4 * LANES * ROWS];
-        float[] dd = scratch[0], lanes = scratch[1]; // dd: 4 rows' d_w·d_x, then d_w
-        int wd = 4 * blocks * ROWS;
-        int ddStride = blocks * ROWS, laneStride = LANES * ROWS;
+        float[] dd = scratch[0], lanes = scratch[1]; // dd: one input row's d_w·d_x, then d_w
+        int wd = blocks * ROWS, laneStride = LANES * ROWS;
         for (int g = gFrom; g < gTo; g++) {
             // a slice per group with int offsets: C2 hoists most bounds checks out of the block loop
             MemorySegment w = data.asSlice(g * groupBytes, groupBytes);
             int i = 0;
             halves(w, blocks, dd, wd);
             for (; i + 4 <= batch; i += 4) { // four input rows per pass: each weight vector converted once
-                for (int t = 0; t < 4; t++) times(dd, wd, blocks, xd, (i + t) * blocks, dd, t * ddStride);
-                for (int k = 0; k < LANES; k++) lane4(w, k, xf, i * cols, cols, dd, lanes);
+                for (int k = 0; k < LANES; k++) lane4(w, k, xf, i * cols, cols, dd, wd, xd, i * blocks, lanes);
                 for (int t = 0; t < 4; t++) sum(lanes, t * laneStride, y, (i + t) * rows + g * ROWS);
             }
             for (; i < batch; i++) {
@@ -279,17 +277,23 @@ final class Q8_0x32 extends Repacked {
         a31.intoArray(lanes, l + 3 * ROWS + 16);
     }
 
+
     /**
-     * {@link #fourLanes} for four input rows ({@code xo + t·xStride}; their {@code dd} tables and {@code lanes} outputs
-     * one after another), in float: values and input quants are small integers, so each product and each sum of four
-     * is exact in float (|Σ| &lt;= 4·128·127 &lt; 2^24), the integer sum itself. Converting the 128 values of a step
-     * to float once for four rows costs less than widening int16 products to int32 for each (1.4-1.6x at batch 64).
+     * {@link #fourLanes} for lane k and four input rows ({@code xo + t·xStride}, scales {@code xd[dOff + t·blocks]};
+     * their {@code lanes} outputs one after another), in float: values and input quants are small integers, so each
+     * product and each sum of four is exact in float (|Σ| &lt;= 4·128·127 &lt; 2^24), the integer sum itself.
+     * Converting the 128 values of a step to float once for four rows costs less than widening int16 products to
+     * int32 for each (1.4-1.6x at batch 64). Each d_w·d_x is multiplied where it is used, from {@code wd}: the same
+     * float product as a table of them, one load fewer per use (5-10 % with long rows, whose table left L1).
      */
-    private void lane4(MemorySegment w, int k, float[] xf, int xo, int xStride, float[] dd, float[] lanes) {
+    private void lane4(MemorySegment w, int k, float[] xf, int xo, int xStride, float[] wd, int wdOff, float[] xd, int dOff,
+                       float[] lanes) {
         FloatVector a0 = FloatVector.zero(F512), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, e0 = a0, e1 = a0;
-        int plane = blocks * 2 * ROWS + k * planeBytes, ds = blocks * ROWS;
+        int plane = blocks * 2 * ROWS + k * planeBytes;
         for (int b = 0; b < blocks; b++) {
-            int o = plane + b * 4 * ROWS, x = xo + b * 32 + 4 * k, d = b * ROWS;
+            int o = plane + b * 4 * ROWS, x = xo + b * 32 + 4 * k, d = dOff + b;
+            FloatVector v0 = FloatVector.fromArray(F512, wd, wdOff + b * ROWS);
+            FloatVector v1 = FloatVector.fromArray(F512, wd, wdOff + b * ROWS + 16);
             FloatVector w00 = (FloatVector) ByteVector.fromMemorySegment(B128, w, o, LE).convertShape(B2F, F512, 0);
             FloatVector w01 = (FloatVector) ByteVector.fromMemorySegment(B128, w, o + 16, LE).convertShape(B2F, F512, 0);
             FloatVector w10 = (FloatVector) ByteVector.fromMemorySegment(B128, w, o + ROWS, LE).convertShape(B2F, F512, 0);
@@ -303,32 +307,32 @@ final class Q8_0x32 extends Repacked {
             p1 = FloatVector.broadcast(F512, xf[x + 1]);
             p2 = FloatVector.broadcast(F512, xf[x + 2]);
             p3 = FloatVector.broadcast(F512, xf[x + 3]);
-            a0 = FloatVector.fromArray(F512, dd, d).fma(w30.fma(p3, w20.fma(p2, w10.fma(p1, w00.mul(p0)))), a0);
-            a1 = FloatVector.fromArray(F512, dd, d + 16).fma(w31.fma(p3, w21.fma(p2, w11.fma(p1, w01.mul(p0)))), a1);
+            a0 = v0.mul(xd[d]).fma(w30.fma(p3, w20.fma(p2, w10.fma(p1, w00.mul(p0)))), a0);
+            a1 = v1.mul(xd[d]).fma(w31.fma(p3, w21.fma(p2, w11.fma(p1, w01.mul(p0)))), a1);
             x += xStride;
-            d += ds;
+            d += blocks;
             p0 = FloatVector.broadcast(F512, xf[x]);
             p1 = FloatVector.broadcast(F512, xf[x + 1]);
             p2 = FloatVector.broadcast(F512, xf[x + 2]);
             p3 = FloatVector.broadcast(F512, xf[x + 3]);
-            b0 = FloatVector.fromArray(F512, dd, d).fma(w30.fma(p3, w20.fma(p2, w10.fma(p1, w00.mul(p0)))), b0);
-            b1 = FloatVector.fromArray(F512, dd, d + 16).fma(w31.fma(p3, w21.fma(p2, w11.fma(p1, w01.mul(p0)))), b1);
+            b0 = v0.mul(xd[d]).fma(w30.fma(p3, w20.fma(p2, w10.fma(p1, w00.mul(p0)))), b0);
+            b1 = v1.mul(xd[d]).fma(w31.fma(p3, w21.fma(p2, w11.fma(p1, w01.mul(p0)))), b1);
             x += xStride;
-            d += ds;
+            d += blocks;
             p0 = FloatVector.broadcast(F512, xf[x]);
             p1 = FloatVector.broadcast(F512, xf[x + 1]);
             p2 = FloatVector.broadcast(F512, xf[x + 2]);
             p3 = FloatVector.broadcast(F512, xf[x + 3]);
-            c0 = FloatVector.fromArray(F512, dd, d).fma(w30.fma(p3, w20.fma(p2, w10.fma(p1, w00.mul(p0)))), c0);
-            c1 = FloatVector.fromArray(F512, dd, d + 16).fma(w31.fma(p3, w21.fma(p2, w11.fma(p1, w01.mul(p0)))), c1);
+            c0 = v0.mul(xd[d]).fma(w30.fma(p3, w20.fma(p2, w10.fma(p1, w00.mul(p0)))), c0);
+            c1 = v1.mul(xd[d]).fma(w31.fma(p3, w21.fma(p2, w11.fma(p1, w01.mul(p0)))), c1);
             x += xStride;
-            d += ds;
+            d += blocks;
             p0 = FloatVector.broadcast(F512, xf[x]);
             p1 = FloatVector.broadcast(F512, xf[x + 1]);
             p2 = FloatVector.broadcast(F512, xf[x + 2]);
             p3 = FloatVector.broadcast(F512, xf[x + 3]);
-            e0 = FloatVector.fromArray(F512, dd, d).fma(w30.fma(p3, w20.fma(p2, w10.fma(p1, w00.mul(p0)))), e0);
-            e1 = FloatVector.fromArray(F512, dd, d + 16).fma(w31.fma(p3, w21.fma(p2, w11.fma(p1, w01.mul(p0)))), e1);
+            e0 = v0.mul(xd[d]).fma(w30.fma(p3, w20.fma(p2, w10.fma(p1, w00.mul(p0)))), e0);
+            e1 = v1.mul(xd[d]).fma(w31.fma(p3, w21.fma(p2, w11.fma(p1, w01.mul(p0)))), e1);
         }
         int l = k * ROWS, ls = LANES * ROWS;
         a0.intoArray(lanes, l);
