@@ -4,6 +4,12 @@ import dev.hearth.engine.tensor.BlockFormat;
 import dev.hearth.engine.tensor.GgmlType;
 import dev.hearth.engine.tensor.WorkerPool;
 
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -21,6 +27,9 @@ final class Activations {
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private final EnumMap<GgmlType, Quantized> blocks = new EnumMap<>(GgmlType.class);
+    private static final VectorSpecies<Float> F512 = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
+    private static final float ROUND = 0x1.8p23f;
 
     Activations(int cols) {
         if (cols <= 0) throw new IllegalArgumentException("cols must be positive, got " + cols);
@@ -52,19 +61,21 @@ final class Activations {
     static void simdQ8(float[] x, int off, MemorySegment dst, long o, int n, boolean q81) {
         int bytes = q81 ? 36 : 34, qo = q81 ? 4 : 2;
         for (int b = 0; b < n / 32; b++) {
-            float max = 0;
-            for (int j = 0; j < 32; j++) max = Math.max(max, Math.abs(x[off + b * 32 + j]));
+            FloatVector v0 = FloatVector.fromArray(F512, x, off + b * 32), v1 = FloatVector.fromArray(F512, x, off + b * 32 + 16);
+            float max = v0.abs().max(v1.abs()).reduceLanes(VectorOperators.MAX);
             float d = max / 127.f;
             float id = max != 0 ? 127.f / max : 0;
             long bo = o + (long) b * bytes;
-            dst.set(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, bo, Float.floatToFloat16(d));
-            int sum = 0;
-            for (int j = 0; j < 32; j++) {
-                int q = (int) Math.rint(x[off + b * 32 + j] * id);
-                sum += q;
-                dst.set(java.lang.foreign.ValueLayout.JAVA_BYTE, bo + qo + j, (byte) q);
+            dst.set(ValueLayout.JAVA_SHORT_UNALIGNED, bo, Float.floatToFloat16(d));
+            // |x·id| <= 127: adding and taking away 1.5·2^23 rounds to the nearest integer, ties to even, as rint
+            IntVector q0 = (IntVector) v0.mul(id).add(ROUND).sub(ROUND).convert(VectorOperators.F2I, 0);
+            IntVector q1 = (IntVector) v1.mul(id).add(ROUND).sub(ROUND).convert(VectorOperators.F2I, 0);
+            q0.convertShape(VectorOperators.I2B, B128, 0).intoMemorySegment(dst, bo + qo, ByteOrder.LITTLE_ENDIAN);
+            q1.convertShape(VectorOperators.I2B, B128, 0).intoMemorySegment(dst, bo + qo + 16, ByteOrder.LITTLE_ENDIAN);
+            if (q81) {
+                int sum = q0.add(q1).reduceLanes(VectorOperators.ADD);
+                dst.set(ValueLayout.JAVA_SHORT_UNALIGNED, bo + 2, Float.floatToFloat16(d * sum));
             }
-            if (q81) dst.set(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, bo + 2, Float.floatToFloat16(d * sum));
         }
     }
 
