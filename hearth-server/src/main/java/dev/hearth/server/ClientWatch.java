@@ -10,10 +10,11 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
- * Whether the client of a request is still there while its handler writes nothing (a non-streamed generation, or a
- * stream still processing its prompt). Jetty notices a closed connection only when it reads or writes, and then it
- * does neither, so this reads: a non-blocking read of the socket returns end-of-stream once the client has closed it
- * (llama.cpp's server peeks at the socket the same way).
+ * Whether the client of a request is still there. Jetty notices a closed connection only when it reads or writes, and
+ * a handler that writes nothing (a non-streamed generation, a stream still processing its prompt) does neither, while
+ * a stream's writes can go on succeeding into the socket's buffers for a while after the client left; so this reads:
+ * a non-blocking read of the socket returns end-of-stream once the client has closed it (llama.cpp's server peeks at
+ * the socket the same way).
  *
  * <p>Only a plain HTTP/1.1 connection whose request body has been read is watched. A client that pipelines may
  * already have sent its next request: a byte of it read here cannot be put back, so this response then closes the

@@ -37,15 +37,16 @@ public final class Streaming {
                 if (e != null) {
                     onEvent.on(sink, e);
                     quietSince = System.nanoTime();
-                    // writes into the socket's buffers can go on succeeding for a while after the client has left:
-                    // look now and then while tokens flow too
-                    if (quietSince - lookedAt >= LOOK_WHILE_STREAMING_NANOS) {
-                        lookedAt = quietSince;
-                        if (client.gone()) throw new IOException("the client closed the connection");
-                    }
-                } else if (client.gone()) { // quiet (a long prompt): no write would fail, so look
-                    throw new IOException("the client closed the connection");
-                } else if (System.nanoTime() - quietSince >= pingMillis * 1_000_000) {
+                }
+                long now = System.nanoTime();
+                // a failed write shows a client gone, but not in a quiet spell (a long prompt writes nothing) and not
+                // at once (writes into the socket's buffers succeed for a while after it left): so look, at each
+                // quiet spell and every 10 ms while events flow
+                if (e == null || now - lookedAt >= LOOK_WHILE_STREAMING_NANOS) {
+                    lookedAt = now;
+                    if (client.gone()) throw new IOException("the client closed the connection");
+                }
+                if (e == null && now - quietSince >= pingMillis * 1_000_000) {
                     sink.ping();
                     quietSince = System.nanoTime();
                 }
