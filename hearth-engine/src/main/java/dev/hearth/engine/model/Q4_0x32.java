@@ -41,7 +41,6 @@ final class Q4_0x32 extends Repacked {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
 
-
     private Q4_0x32(MemorySegment data, int groups, int blocks) {
         super(data, groups, blocks);
     }
@@ -65,11 +64,7 @@ final class Q4_0x32 extends Repacked {
         }
     }
 
-    /**
-     * Block b of the group's 32 rows ({@code in}, GGUF layout) into the group's layout. Its own method so that the JIT
-     * compiles it within the first few thousand calls, where the loop nest around it would run interpreted until its
-     * on-stack replacement is compiled.
-     */
+    /** Block b of the group's 32 rows ({@code in}, GGUF layout) into the group's layout (see {@link Repacked}). */
     private static void block(byte[] in, int rowBytes, int b, byte[] group) {
         int out = b * GROUP_BLOCK;
         for (int r = 0; r < ROWS; r++) {

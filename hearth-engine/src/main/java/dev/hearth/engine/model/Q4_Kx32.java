@@ -68,8 +68,6 @@ final class Q4_Kx32 extends Repacked {
         return m;
     }
 
-    // Repacking is split into small methods: the JIT compiles them after a few thousand calls, where one large loop
-    // nest would run interpreted until its on-stack replacement is compiled (seconds, on a large model).
     private void repack(MemorySegment gguf, Object unused, int from, int to) {
         int rowBytes = blocks * 144;
         byte[] row = new byte[rowBytes], group = new byte[Math.toIntExact(groupBytes)];
@@ -83,7 +81,7 @@ final class Q4_Kx32 extends Repacked {
         }
     }
 
-    /** Superblock b of row r of a group into the group's layout ({@code q}: scratch for its 256 values). */
+    /** Superblock b of row r of a group into the group's layout ({@code q}: scratch for its 256 values; see {@link Repacked}). */
     private void superblock(byte[] row, int b, int r, int[] q, byte[] group) {
         int wb = b * 144, s = wb + 4;
         group[b * 2 * ROWS + 2 * r] = row[wb];

@@ -63,8 +63,6 @@ final class Q6_Kx32 extends Repacked {
         return m;
     }
 
-    // Repacking is split into small methods: the JIT compiles them after a few thousand calls, where one large loop
-    // nest would run interpreted until its on-stack replacement is compiled (seconds, on a large model).
     private void repack(MemorySegment gguf, Object unused, int from, int to) {
         int rowBytes = blocks * 210;
         byte[] in = new byte[ROWS * rowBytes], group = new byte[Math.toIntExact(groupBytes)], values = new byte[ROWS * 256];
@@ -75,7 +73,7 @@ final class Q6_Kx32 extends Repacked {
         }
     }
 
-    /** Superblock b of the group's 32 rows ({@code in}, GGUF layout) into the group's layout; {@code values}: scratch. */
+    /** Superblock b of the group's 32 rows ({@code in}, GGUF layout) into the group's layout; {@code values}: scratch (see {@link Repacked}). */
     private void superblock(byte[] in, int rowBytes, int b, byte[] values, byte[] group) {
         for (int r = 0; r < ROWS; r++) {
             int wb = r * rowBytes + b * 210;

@@ -102,11 +102,7 @@ final class Q8_0x32 extends Repacked {
         }
     }
 
-    /**
-     * Block b of the group's 32 rows ({@code in}, GGUF layout) into the group's layout. Its own method so that the JIT
-     * compiles it within the first few thousand calls, where the loop nest around it would run interpreted until its
-     * on-stack replacement is compiled (seconds, on a large model).
-     */
+    /** Block b of the group's 32 rows ({@code in}, GGUF layout) into the group's layout (see {@link Repacked}). */
     private void block(byte[] in, int rowBytes, int b, byte[] group) {
         int scales = blocks * 2 * ROWS;
         for (int r = 0; r < ROWS; r++) {
@@ -218,7 +214,7 @@ final class Q8_0x32 extends Repacked {
             FloatVector d0 = FloatVector.fromArray(F512, dd, b * ROWS), d1 = FloatVector.fromArray(F512, dd, b * ROWS + 16);
             int x = xo + b * 32 + 4 * k0;
             {
-                int o = planes + 0 * planeBytes + b * 4 * ROWS, xk = x + 0;
+                int o = planes + b * 4 * ROWS, xk = x;
                 ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o, LE).convertShape(B2S, S512, 0);
                 ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + ROWS, LE).convertShape(B2S, S512, 0);
                 ShortVector q2 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + 2 * ROWS, LE).convertShape(B2S, S512, 0);
@@ -230,7 +226,7 @@ final class Q8_0x32 extends Repacked {
                 a01 = d1.fma((FloatVector) s1.convert(I2F, 0), a01);
             }
             {
-                int o = planes + 1 * planeBytes + b * 4 * ROWS, xk = x + 4;
+                int o = planes + planeBytes + b * 4 * ROWS, xk = x + 4;
                 ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o, LE).convertShape(B2S, S512, 0);
                 ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + ROWS, LE).convertShape(B2S, S512, 0);
                 ShortVector q2 = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + 2 * ROWS, LE).convertShape(B2S, S512, 0);
@@ -267,16 +263,15 @@ final class Q8_0x32 extends Repacked {
             }
         }
         int l = k0 * ROWS;
-        a00.intoArray(lanes, l + 0 * ROWS);
-        a01.intoArray(lanes, l + 0 * ROWS + 16);
-        a10.intoArray(lanes, l + 1 * ROWS);
-        a11.intoArray(lanes, l + 1 * ROWS + 16);
+        a00.intoArray(lanes, l);
+        a01.intoArray(lanes, l + 16);
+        a10.intoArray(lanes, l + ROWS);
+        a11.intoArray(lanes, l + ROWS + 16);
         a20.intoArray(lanes, l + 2 * ROWS);
         a21.intoArray(lanes, l + 2 * ROWS + 16);
         a30.intoArray(lanes, l + 3 * ROWS);
         a31.intoArray(lanes, l + 3 * ROWS + 16);
     }
-
 
     /**
      * {@link #fourLanes} for lane k and four input rows ({@code xo + t·xStride}, scales {@code xd[dOff + t·blocks]};

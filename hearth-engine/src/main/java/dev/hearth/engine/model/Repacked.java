@@ -5,6 +5,10 @@ import java.lang.foreign.MemorySegment;
 /**
  * A weight matrix copied at load into groups of rows side by side (one vector lane per row), where that gives
  * llama.cpp's order of float operations with lane-wise vector steps instead of horizontal sums.
+ *
+ * <p>Each copy moves one block (or superblock) of a group per method call: the JIT compiles so small and so often
+ * called a method within the first few thousand calls, where one loop nest over a whole matrix would run interpreted
+ * until its on-stack replacement is compiled (seconds, on a large model).
  */
 abstract sealed class Repacked permits Q4_0x32, Q8_0x32, Q6_Kx32, Q4_Kx32 {
     /** Rows per group: ranges of rows given to {@link #groups} start at multiples of it. */
