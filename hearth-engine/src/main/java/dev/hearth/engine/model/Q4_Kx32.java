@@ -16,9 +16,10 @@ import java.nio.ByteOrder;
 import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.B2F;
 import static jdk.incubator.vector.VectorOperators.B2I;
-import static jdk.incubator.vector.VectorOperators.B2S;
 import static jdk.incubator.vector.VectorOperators.I2F;
-import static jdk.incubator.vector.VectorOperators.S2I;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.S2F;
+import static jdk.incubator.vector.VectorOperators.ZERO_EXTEND_B2S;
 
 /**
  * A Q4_K weight repacked at load with one lane per weight row, still 4 bits per value. llama.cpp's order: per
@@ -26,7 +27,7 @@ import static jdk.incubator.vector.VectorOperators.S2I;
  * k}, {@code acc[k] = fma(d_x·d, lane[k], acc[k])}; beside them 4 float chains of the mins, chain k adding
  * {@code fma(−d_x·dmin, m[2k]·s[2k] + m[2k+1]·s[2k+1], ·)} with s the input's sums of each 32 values; at the end
  * {@link GgmlDots#hsum8} plus {@code (m0 + m2) + (m1 + m3)}. As in {@link Q8_0x32} each chain runs over 32 rows side by
- * side; four products fit an int16 (|4·15·127| &lt; 2^15), the scale multiplies in int32.
+ * side; four products fit an int16 (|4·15·128| &lt; 2^15).
  *
  * <p>Layout, per group of 32 rows: the fp16 d of every superblock (32 per superblock), then the fp16 dmin, the 6-bit
  * scales and the 6-bit mins as bytes (8 per superblock, 32 rows each), then for each lane k a plane of every
@@ -40,7 +41,8 @@ final class Q4_Kx32 extends Repacked {
     private static final VectorSpecies<Integer> I512 = IntVector.SPECIES_512;
     private static final VectorSpecies<Float> F512 = FloatVector.SPECIES_512;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][0]);
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[5][0]);
+    private static final ThreadLocal<int[][]> PAIRS = ThreadLocal.withInitial(() -> new int[1][0]);
 
     private final long groupBytes;
     /** Offsets in a group: dmin, scales, mins, the first lane plane; bytes of one plane. */
@@ -120,6 +122,13 @@ final class Q4_Kx32 extends Repacked {
         }
         if (scratch[2].length < 4 * laneStride) scratch[2] = new float[4 * laneStride];
         if (scratch[3].length < 5 * ROWS) scratch[3] = new float[5 * ROWS];
+        if (scratch[4].length < 8 * ddStride) scratch[4] = new float[8 * ddStride];
+        int[][] pairs = PAIRS.get();
+        if (pairs[0].length < 3 * cols) pairs[0] = new int[3 * cols];
+        float[] scales = scratch[4]; // the group's scales as floats, for the rows run one by one
+        int[] xp = pairs[0];
+        int single = batch - batch % 4; // the input rows past the passes of four
+        for (int i = single; i < batch; i++) pairs(xv, i * cols, cols, xp, (i - single) * cols);
         // dd: 4 rows' d_x·d, then d; dmin: d_x·dmin of one row, then dmin
         float[] dd = scratch[0], dmin = scratch[1], lanes = scratch[2], chains = scratch[3];
         int wd = 4 * ddStride, wdmin = ddStride;
@@ -129,6 +138,7 @@ final class Q4_Kx32 extends Repacked {
             int i = 0;
             Q8_0x32.halves(w, blocks, dd, wd);
             Q8_0x32.halves(w.asSlice(dminAt), blocks, dmin, wdmin);
+            if (single < batch) scales(w, scales);
             for (; i + 4 <= batch; i += 4) { // four input rows per pass: each weight vector decoded once
                 for (int t = 0; t < 4; t++) Q8_0x32.times(dd, wd, blocks, xd, (i + t) * blocks, dd, t * ddStride);
                 for (int k = 0; k < LANES; k++) lane4(w, k, xf, i * cols, cols, dd, lanes);
@@ -136,7 +146,7 @@ final class Q4_Kx32 extends Repacked {
             }
             for (; i < batch; i++) {
                 Q8_0x32.times(dd, wd, blocks, xd, i * blocks, dd, 0); // d_x·d
-                for (int k = 0; k < LANES; k++) lane(w, k, xv, i * cols, dd, lanes);
+                for (int k = 0; k < LANES; k++) lane(w, k, xp, (i - single) * cols, dd, scales, lanes);
                 finish(w, xd, xSums, i, cols, dmin, lanes, 0, chains, y, i * rows + g * ROWS);
             }
         }
@@ -205,24 +215,61 @@ final class Q4_Kx32 extends Repacked {
         }
     }
 
-    /** Lane k of all 32 rows: per superblock {@code Σ_c scale·Σ products}, then {@code acc = fma(dd, that, acc)}. */
-    private void lane(MemorySegment w, int k, short[] xv, int xo, float[] dd, float[] lanes) {
+    /** The group's sub-block scales as floats, {@code out[(8b + c)·32 + r]}. */
+    private void scales(MemorySegment w, float[] out) {
+        for (int j = 0; j < blocks * 8; j++) {
+            ByteVector sc = ByteVector.fromMemorySegment(B256, w, scalesAt + j * ROWS, LE);
+            ((FloatVector) sc.convertShape(B2F, F512, 0)).intoArray(out, j * ROWS);
+            ((FloatVector) sc.convertShape(B2F, F512, 1)).intoArray(out, j * ROWS + 16);
+        }
+    }
+
+    /**
+     * The input row's values as {@link #lane} multiplies them: per 4 values (x0, x1 − 16·x0, x2, x3 − 16·x2), each
+     * int16 twice in an int (broadcast as an int, a plain load). With a byte b = q0 + 16·q1 zero-extended to int16,
+     * {@code b·x0 + (b >>> 4)·(x1 − 16·x0) = q0·x0 + q1·x1}: no mask for the low nibble; the int16 terms may wrap, their
+     * sum (|·| &lt;= 4·15·128) does not.
+     */
+    private static void pairs(short[] xv, int xo, int cols, int[] out, int oo) {
+        for (int j = 0; j < cols; j += 2) {
+            int x0 = xv[xo + j], x1 = xv[xo + j + 1] - 16 * x0;
+            out[oo + j] = (x0 & 0xFFFF) * 0x10001;
+            out[oo + j + 1] = (x1 & 0xFFFF) * 0x10001;
+        }
+    }
+
+    /**
+     * Lane k of all 32 rows for one input row ({@code xp} from {@link #pairs}, {@code scales} from {@link #scales}): per
+     * superblock {@code Σ_c scale·Σ products} in float (exact: |·| &lt;= 8·63·4·15·128 &lt; 2^24; cheaper than widening
+     * to int32 and multiplying there), then {@code acc = fma(dd, that, acc)}. Two sub-blocks per pass (fewer index
+     * computations: 7 % faster streaming from memory).
+     */
+    private void lane(MemorySegment w, int k, int[] xp, int xo, float[] dd, float[] scales, float[] lanes) {
         FloatVector a0 = FloatVector.zero(F512), a1 = a0;
         int plane = planesAt + k * planeBytes;
         for (int b = 0; b < blocks; b++) {
-            IntVector t0 = IntVector.zero(I512), t1 = t0;
-            for (int c = 0; c < 8; c++) {
-                int o = plane + (b * 8 + c) * 2 * ROWS, x = xo + b * 256 + 32 * c + 4 * k;
-                ShortVector u = (ShortVector) ByteVector.fromMemorySegment(B256, w, o, LE).convertShape(B2S, S512, 0);
-                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + ROWS, LE).convertShape(B2S, S512, 0);
-                ShortVector p = u.and((short) 0xF).mul(xv[x]).add(u.lanewise(ASHR, 4).and((short) 0xF).mul(xv[x + 1]))
-                        .add(v.and((short) 0xF).mul(xv[x + 2]).add(v.lanewise(ASHR, 4).and((short) 0xF).mul(xv[x + 3])));
-                ByteVector sc = ByteVector.fromMemorySegment(B256, w, scalesAt + (b * 8 + c) * ROWS, LE);
-                t0 = t0.add(((IntVector) p.convertShape(S2I, I512, 0)).mul((IntVector) sc.convertShape(B2I, I512, 0)));
-                t1 = t1.add(((IntVector) p.convertShape(S2I, I512, 1)).mul((IntVector) sc.convertShape(B2I, I512, 1)));
+            FloatVector t0 = FloatVector.zero(F512), t1 = t0;
+            for (int c = 0; c < 8; c += 2) {
+                int o = plane + (b * 8 + c) * 2 * ROWS, x = xo + b * 256 + 32 * c + 4 * k, s = (b * 8 + c) * ROWS;
+                ShortVector u = (ShortVector) ByteVector.fromMemorySegment(B256, w, o, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + ROWS, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                ShortVector p = u.mul(IntVector.broadcast(I512, xp[x]).reinterpretAsShorts())
+                        .add(u.lanewise(LSHR, 4).mul(IntVector.broadcast(I512, xp[x + 1]).reinterpretAsShorts()))
+                        .add(v.mul(IntVector.broadcast(I512, xp[x + 2]).reinterpretAsShorts())
+                                .add(v.lanewise(LSHR, 4).mul(IntVector.broadcast(I512, xp[x + 3]).reinterpretAsShorts())));
+                t0 = ((FloatVector) p.convertShape(S2F, F512, 0)).fma(FloatVector.fromArray(F512, scales, s), t0);
+                t1 = ((FloatVector) p.convertShape(S2F, F512, 1)).fma(FloatVector.fromArray(F512, scales, s + 16), t1);
+                u = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + 2 * ROWS, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                v = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + 3 * ROWS, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                p = u.mul(IntVector.broadcast(I512, xp[x + 32]).reinterpretAsShorts())
+                        .add(u.lanewise(LSHR, 4).mul(IntVector.broadcast(I512, xp[x + 33]).reinterpretAsShorts()))
+                        .add(v.mul(IntVector.broadcast(I512, xp[x + 34]).reinterpretAsShorts())
+                                .add(v.lanewise(LSHR, 4).mul(IntVector.broadcast(I512, xp[x + 35]).reinterpretAsShorts())));
+                t0 = ((FloatVector) p.convertShape(S2F, F512, 0)).fma(FloatVector.fromArray(F512, scales, s + ROWS), t0);
+                t1 = ((FloatVector) p.convertShape(S2F, F512, 1)).fma(FloatVector.fromArray(F512, scales, s + ROWS + 16), t1);
             }
-            a0 = FloatVector.fromArray(F512, dd, b * ROWS).fma((FloatVector) t0.convert(I2F, 0), a0);
-            a1 = FloatVector.fromArray(F512, dd, b * ROWS + 16).fma((FloatVector) t1.convert(I2F, 0), a1);
+            a0 = FloatVector.fromArray(F512, dd, b * ROWS).fma(t0, a0);
+            a1 = FloatVector.fromArray(F512, dd, b * ROWS + 16).fma(t1, a1);
         }
         a0.intoArray(lanes, k * ROWS);
         a1.intoArray(lanes, k * ROWS + 16);
