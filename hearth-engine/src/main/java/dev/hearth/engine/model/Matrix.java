@@ -128,7 +128,7 @@ final class Matrix {
         GgmlType vt = format.vecDotType();
         int packed = repacked.packedRows(), end = Math.min(to, packed), group = Repacked.GROUP_ROWS;
         if (from < end) {
-            int[] sums = vt == GgmlType.Q8_K ? x.sums32(vt) : null;
+            int[] sums = x.sums32(vt);
             repacked.groups(x.values(vt), x.floatValues(vt), x.scales(vt), sums, x.batch(), rows, y, from / group, end / group);
         }
         if (to > packed) VectorDots.rows(this, x, y, Math.max(from, packed), to);

@@ -13,11 +13,11 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
-import static jdk.incubator.vector.VectorOperators.ASHR;
-import static jdk.incubator.vector.VectorOperators.B2S;
 import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.LSHR;
 import static jdk.incubator.vector.VectorOperators.S2I;
+import static jdk.incubator.vector.VectorOperators.ZERO_EXTEND_B2S;
 
 /**
  * A Q4_0 weight repacked at load so that one int16 lane is one weight row: llama.cpp repacks Q4_0 too (Q4_0x8) and
@@ -26,8 +26,9 @@ import static jdk.incubator.vector.VectorOperators.S2I;
  * lane-wise: the same operations as {@link VectorDots#q4_0Repacked}, for 32 rows at once, with no horizontal sums.
  *
  * <p>Layout: for each group of 32 rows and each block, the 32 fp16 scales (64 bytes), then 16 vectors of 32 bytes,
- * vector j holding byte j of the block's nibbles for each row, XOR 0x88, so that the sign-extended nibbles read
- * {@code q − 8} directly. |Σ (q−8)·x| &lt;= 32·8·127 &lt; 2^15: the int16 sums are exact. The Vector API has no fp16
+ * vector j holding byte j of the block's nibbles for each row (values j and j + 16). A block's sum starts at
+ * {@code −8·Σx} and adds {@code q·x}: {@code Σ (q−8)·x}, |·| &lt;= 32·8·127 &lt; 2^15, so the int16 sum is exact even
+ * where its terms wrap. The Vector API has no fp16
  * conversion: exponent and mantissa shifted into float position are the value times 2^-112 (subnormals included),
  * and the multiply by 2^112 is exact. Rows past the last whole group stay with the GGUF layout.
  */
@@ -39,7 +40,9 @@ final class Q4_0x32 extends Repacked {
     private static final VectorSpecies<Integer> I512 = IntVector.SPECIES_512;
     private static final VectorSpecies<Float> F512 = FloatVector.SPECIES_512;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
+
+    /** Per thread: {@link #pairs}' tables for up to 3 input rows. */
+    private static final ThreadLocal<int[][]> PAIRS = ThreadLocal.withInitial(() -> new int[2][0]);
 
     private Q4_0x32(MemorySegment data, int groups, int blocks) {
         super(data, groups, blocks);
@@ -73,33 +76,63 @@ final class Q4_0x32 extends Repacked {
         }
         for (int j = 0; j < 16; j++) { // byte j of the 32 rows, side by side
             int o = out + 64 + j * ROWS, at = b * 18 + 2 + j;
-            for (int r = 0; r < ROWS; r++) group[o + r] = (byte) (in[at + r * rowBytes] ^ 0x88);
+            for (int r = 0; r < ROWS; r++) group[o + r] = in[at + r * rowBytes];
         }
     }
 
     @Override
     void groups(short[] xv, float[] xf, float[] xd, int[] xSums, int batch, int rows, float[] y, int gFrom, int gTo) {
         int cols = blocks * 32;
+        int[][] scratch = PAIRS.get();
+        if (scratch[0].length < 3 * cols) {
+            scratch[0] = new int[3 * cols];
+            scratch[1] = new int[3 * blocks];
+        }
+        int[] xp = scratch[0], x8 = scratch[1];
+        int single = batch - batch % 4; // the input rows past the passes of four
+        for (int i = single; i < batch; i++) pairs(xv, i * cols, blocks, xp, x8, i - single);
         for (int g = gFrom; g < gTo; g++) {
-            // a slice per group with int offsets: C2 hoists most bounds checks out of the block loop
             MemorySegment w = data.asSlice((long) g * blocks * GROUP_BLOCK, (long) blocks * GROUP_BLOCK);
             int yr = g * ROWS, i = 0;
-            for (; i + 4 <= batch; i += 4) four((long) g * blocks * GROUP_BLOCK, xv, i * cols, cols, xd, i * blocks, y, i * rows + yr, rows);
-            for (; i < batch; i++) one(w, xv, i * cols, xd, i * blocks, y, i * rows + yr);
+            for (; i + 4 <= batch; i += 4) four((long) g * blocks * GROUP_BLOCK, xv, i * cols, cols, xSums, xd, i * blocks, y, i * rows + yr, rows);
+            for (; i < batch; i++) one(w, xp, x8, i - single, xd, i * blocks, y, i * rows + yr);
         }
     }
 
     // The kernels are written out flat: a Vector API value passed to a helper C2 does not inline is boxed (10x slower).
 
-    private void one(MemorySegment w, short[] xv, int xo, float[] xd, int dOff, float[] y, int yo) {
+    /**
+     * Input row {@code t} of those {@link #one} runs, as it multiplies them: per block and byte j, the pair
+     * (x_j, x_{j+16} − 16·x_j), each int16 twice in an int (broadcast as an int: a plain load), and the block's
+     * {@code −8·Σx} the same way. With the byte zero-extended, b = lo + 16·hi:
+     * {@code b·x_j + (b >>> 4)·(x_{j+16} − 16·x_j) = lo·x_j + hi·x_{j+16}}, without masking the low nibble.
+     */
+    private static void pairs(short[] xv, int xo, int blocks, int[] xp, int[] x8, int t) {
+        int cols = blocks * 32;
+        for (int b = 0; b < blocks; b++) {
+            int sum = 0;
+            for (int j = 0; j < 16; j++) {
+                int lo = xv[xo + b * 32 + j], hi = xv[xo + b * 32 + 16 + j];
+                sum += lo + hi;
+                xp[t * cols + b * 32 + 2 * j] = (lo & 0xFFFF) * 0x10001;
+                xp[t * cols + b * 32 + 2 * j + 1] = ((hi - 16 * lo) & 0xFFFF) * 0x10001;
+            }
+            x8[t * blocks + b] = ((-8 * sum) & 0xFFFF) * 0x10001;
+        }
+    }
+
+    /** One input row ({@code xp}, {@code x8} from {@link #pairs}) against the group's 32 rows. */
+    private void one(MemorySegment w, int[] xp, int[] x8, int t, float[] xd, int dOff, float[] y, int yo) {
         FloatVector a0 = FloatVector.zero(F512), a1 = a0;
+        int xo = t * blocks * 32;
         for (int b = 0; b < blocks; b++) {
             int o = b * GROUP_BLOCK;
             int xb = xo + b * 32;
-            ShortVector s = ShortVector.zero(S512);
+            ShortVector s = IntVector.broadcast(I512, x8[t * blocks + b]).reinterpretAsShorts();
             for (int j = 0; j < 16; j++) {
-                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + 64 + j * 32, LE).convertShape(B2S, S512, 0);
-                s = s.add(v.lanewise(LSHL, 12).lanewise(ASHR, 12).mul(xv[xb + j])).add(v.lanewise(ASHR, 4).mul(xv[xb + j + 16]));
+                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + 64 + j * 32, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                s = s.add(v.mul(IntVector.broadcast(I512, xp[xb + 2 * j]).reinterpretAsShorts()))
+                        .add(v.lanewise(LSHR, 4).mul(IntVector.broadcast(I512, xp[xb + 2 * j + 1]).reinterpretAsShorts()));
             }
             ShortVector h = ShortVector.fromMemorySegment(S512, w, o, LE);
             IntVector h0 = (IntVector) h.convertShape(S2I, I512, 0), h1 = (IntVector) h.convertShape(S2I, I512, 1);
@@ -113,17 +146,23 @@ final class Q4_0x32 extends Repacked {
         a1.intoArray(y, yo + 16);
     }
 
-    /** {@link #one} for four input rows (offsets {@code + t·xStride}, {@code + t·blocks}, {@code + t·yStride}), each block's nibbles decoded once. */
-    private void four(long go, short[] xv, int xo, int xStride, float[] xd, int dOff, float[] y, int yo, int yStride) {
+    /**
+     * {@link #one} for four input rows (offsets {@code + t·xStride}, {@code + t·blocks}, {@code + t·yStride}; {@code sums}:
+     * their 32-value sums), each block's nibbles decoded once.
+     */
+    private void four(long go, short[] xv, int xo, int xStride, int[] sums, float[] xd, int dOff, float[] y, int yo, int yStride) {
         MemorySegment w = data;
         FloatVector a0 = FloatVector.zero(F512), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, e0 = a0, e1 = a0;
         for (int b = 0; b < blocks; b++) {
             long o = go + (long) b * GROUP_BLOCK;
             int x0 = xo + b * 32, x1 = x0 + xStride, x2 = x1 + xStride, x3 = x2 + xStride;
-            ShortVector s0 = ShortVector.zero(S512), s1 = s0, s2 = s0, s3 = s0;
+            int d = dOff + b;
+            ShortVector s0 = ShortVector.broadcast(S512, (short) (-8 * sums[d])), s1 = ShortVector.broadcast(S512, (short) (-8 * sums[d + blocks]));
+            ShortVector s2 = ShortVector.broadcast(S512, (short) (-8 * sums[d + 2 * blocks])), s3 = ShortVector.broadcast(S512, (short) (-8 * sums[d + 3 * blocks]));
             for (int j = 0; j < 16; j++) {
-                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + 64 + j * 32, LE).convertShape(B2S, S512, 0);
-                ShortVector lo = v.lanewise(LSHL, 12).lanewise(ASHR, 12), hi = v.lanewise(ASHR, 4);
+                ShortVector lo = (ShortVector) ByteVector.fromMemorySegment(B256, w, o + 64 + j * 32, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                ShortVector hi = lo.lanewise(LSHR, 4);
+                lo = lo.and((short) 0xF);
                 s0 = s0.add(lo.mul(xv[x0 + j])).add(hi.mul(xv[x0 + j + 16]));
                 s1 = s1.add(lo.mul(xv[x1 + j])).add(hi.mul(xv[x1 + j + 16]));
                 s2 = s2.add(lo.mul(xv[x2 + j])).add(hi.mul(xv[x2 + j + 16]));
@@ -133,7 +172,6 @@ final class Q4_0x32 extends Repacked {
             IntVector h0 = (IntVector) h.convertShape(S2I, I512, 0), h1 = (IntVector) h.convertShape(S2I, I512, 1);
             FloatVector d0 = h0.and(0x7FFF).lanewise(LSHL, 13).or(h0.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
             FloatVector d1 = h1.and(0x7FFF).lanewise(LSHL, 13).or(h1.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(0x1p112f);
-            int d = dOff + b;
             float dx0 = xd[d], dx1 = xd[d + blocks], dx2 = xd[d + 2 * blocks], dx3 = xd[d + 3 * blocks];
             a0 = ((FloatVector) ((IntVector) s0.convertShape(S2I, I512, 0)).convert(I2F, 0)).fma(d0.mul(dx0), a0);
             a1 = ((FloatVector) ((IntVector) s0.convertShape(S2I, I512, 1)).convert(I2F, 0)).fma(d1.mul(dx0), a1);

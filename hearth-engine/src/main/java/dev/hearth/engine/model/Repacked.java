@@ -38,8 +38,7 @@ abstract sealed class Repacked permits Q4_0x32, Q8_0x32, Q6_Kx32, Q4_Kx32 {
     /**
      * Outputs {@code y[i*rows + r]} for the rows of groups {@code [gFrom, gTo)} and every input row i ({@code xv},
      * {@code xd}: the input as values and scales of the weight type's vec_dot type; {@code xf}: the same values as
-     * floats, for a Q8_0 or Q8_K input of 4 rows or more, else null; {@code xSums}: for Q8_K, the sums of each 32
-     * values, else null).
+     * floats, for a Q8_0 or Q8_K input of 4 rows or more, else null; {@code xSums}: the sums of each 32 values).
      */
     abstract void groups(short[] xv, float[] xf, float[] xd, int[] xSums, int batch, int rows, float[] y, int gFrom, int gTo);
 }
