@@ -8,7 +8,9 @@ import dev.hearth.engine.tensor.WorkerPool;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 
@@ -53,17 +55,23 @@ final class KernelWarmup {
         return warmup;
     }
 
-    /** Up to {@code rounds} products of one input row and of four by a made-up matrix of each type. */
+    /**
+     * Up to {@code rounds} rounds, each of four products of one input row and one of four rows by a made-up matrix of
+     * every type: the types side by side (the load may end before one type's rounds would), and the one-row kernel
+     * called as often as the four-row one (it runs 2 passes per product against 8), so that both reach the JIT's
+     * thresholds together.
+     */
     void run(Set<GgmlType> types, int rounds) {
         SplittableRandom random = new SplittableRandom(1);
         float[] in = new float[4 * COLS];
         for (int i = 0; i < in.length; i++) in[i] = (float) random.nextGaussian();
         Activations one = new Activations(COLS), four = new Activations(COLS);
         float[] y = new float[4 * ROWS];
-        for (GgmlType type : types) {
-            Matrix m = Matrix.of(type, randomWeights(type, random), ROWS, COLS, false);
-            for (int round = 0; round < rounds && !stopped; round++) {
-                m.multiply(one.set(in, 0, 1), y); // the decoding kernels
+        List<Matrix> matrices = new ArrayList<>();
+        for (GgmlType type : types) matrices.add(Matrix.of(type, randomWeights(type, random), ROWS, COLS, false));
+        for (int round = 0; round < rounds && !stopped; round++) {
+            for (Matrix m : matrices) {
+                for (int i = 0; i < 4; i++) m.multiply(one.set(in, 0, 1), y); // the decoding kernels (and quantizing the input)
                 m.multiply(four.set(in, 0, 4), y); // the prompt kernels
             }
         }
