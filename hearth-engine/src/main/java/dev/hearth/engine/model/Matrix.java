@@ -48,7 +48,7 @@ final class Matrix {
         this.cols = cols;
         this.rowBytes = type.byteSize(cols);
         boolean vector = VectorDots.supports(this) && rows >= 32;
-        if (vector && (type == GgmlType.Q8_0 || type == GgmlType.Q5_0)) this.repacked = Q8_0x32.of(type, data, rows, cols);
+        if (vector && (type == GgmlType.Q8_0 || type == GgmlType.Q5_0) && Q8_0x32.fits(rows, cols)) this.repacked = Q8_0x32.of(type, data, rows, cols);
         else if (vector && type == GgmlType.Q6_K) this.repacked = Q6_Kx32.of(data, rows, cols);
         else if (vector && type == GgmlType.Q4_K) this.repacked = Q4_Kx32.of(data, rows, cols);
         else if (vector && GgmlDots.kernel(type, rows, tokenEmbedding, 1) == GgmlDots.Kernel.REPACKED_Q4_0) this.repacked = Q4_0x32.of(data, rows, cols);
@@ -57,13 +57,16 @@ final class Matrix {
 
     /**
      * Bytes a weight of this type and shape takes beyond its size in the file once loaded: its repacked copy
-     * replaces the file's pages; Q5_0 and Q6_K copies are larger (values widened to int8), Q4_K's slightly.
+     * replaces the file's pages; Q5_0 and Q6_K copies are larger (values widened to int8), Q4_K's slightly, Q8_0's by
+     * the padding between its lane regions.
      */
     static long loadedGrowth(GgmlType type, long rows, int cols) {
         if (!VectorDots.supportsType(type) || rows < 32) return 0;
         long groups = rows / 32;
+        if ((type == GgmlType.Q8_0 || type == GgmlType.Q5_0) && !Q8_0x32.fits(Math.toIntExact(rows), cols)) return 0;
         return switch (type) {
-            case Q5_0 -> groups * 32 * (cols / 32) * (34L - 22);
+            case Q8_0 -> 8L * Q8_0x32.PAD;
+            case Q5_0 -> groups * 32 * (cols / 32) * (34L - 22) + 8L * Q8_0x32.PAD;
             case Q6_K -> groups * 32 * (cols / 256) * (274L - 210);
             case Q4_K -> groups * 32 * (cols / 256) * (148L - 144); // scales and mins a byte each
             default -> 0;
