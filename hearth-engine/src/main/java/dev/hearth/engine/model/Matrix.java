@@ -51,7 +51,9 @@ final class Matrix {
         if (vector && (type == GgmlType.Q8_0 || type == GgmlType.Q5_0) && Q8_0x32.fits(rows, cols)) this.repacked = Q8_0x32.of(type, data, rows, cols);
         else if (vector && type == GgmlType.Q6_K) this.repacked = Q6_Kx32.of(data, rows, cols);
         else if (vector && type == GgmlType.Q4_K) this.repacked = Q4_Kx32.of(data, rows, cols);
-        else if (vector && GgmlDots.kernel(type, rows, tokenEmbedding, 1) == GgmlDots.Kernel.REPACKED_Q4_0) this.repacked = Q4_0x32.of(data, rows, cols);
+        else if (vector && GgmlDots.kernel(type, rows, tokenEmbedding, 1) == GgmlDots.Kernel.REPACKED_Q4_0 && Q4_0x32.fits(rows, cols)) {
+            this.repacked = Q4_0x32.of(data, rows, cols);
+        }
         else this.repacked = null;
     }
 
@@ -64,6 +66,10 @@ final class Matrix {
         if (!VectorDots.supportsType(type) || rows < 32) return 0;
         long groups = rows / 32;
         if ((type == GgmlType.Q8_0 || type == GgmlType.Q5_0) && !Q8_0x32.fits(Math.toIntExact(rows), cols)) return 0;
+        if (type == GgmlType.Q4_0) {
+            boolean packed = GgmlDots.kernel(type, Math.toIntExact(rows), false, 1) == GgmlDots.Kernel.REPACKED_Q4_0;
+            return packed && Q4_0x32.fits(Math.toIntExact(rows), cols) ? Q4_0x32.PADDING : 0;
+        }
         return switch (type) {
             case Q8_0 -> 8L * Q8_0x32.PAD;
             case Q5_0 -> groups * 32 * (cols / 32) * (34L - 22) + 8L * Q8_0x32.PAD;

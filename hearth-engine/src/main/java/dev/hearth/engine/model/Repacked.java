@@ -14,7 +14,7 @@ abstract sealed class Repacked permits Q4_0x32, Q8_0x32, Q6_Kx32, Q4_Kx32 {
     /** Rows per group: ranges of rows given to {@link #groups} start at multiples of it. */
     static final int GROUP_ROWS = 32;
 
-    /** The copy, group after group. */
+    /** The copy, in the subclass's layout. */
     final MemorySegment data;
     /** Whole groups held, and blocks (or superblocks) per row. */
     final int groups, blocks;
