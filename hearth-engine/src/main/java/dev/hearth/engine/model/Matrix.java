@@ -48,19 +48,19 @@ final class Matrix {
         this.cols = cols;
         this.rowBytes = type.byteSize(cols);
         boolean vector = VectorDots.supports(this) && rows >= 32;
-        if (vector && (type == GgmlType.Q8_0 || type == GgmlType.Q5_0) && Q8_0x32.fits(rows, cols)) this.repacked = Q8_0x32.of(type, data, rows, cols);
-        else if (vector && type == GgmlType.Q6_K) this.repacked = Q6_Kx32.of(data, rows, cols);
-        else if (vector && type == GgmlType.Q4_K) this.repacked = Q4_Kx32.of(data, rows, cols);
-        else if (vector && GgmlDots.kernel(type, rows, tokenEmbedding, 1) == GgmlDots.Kernel.REPACKED_Q4_0 && Q4_0x32.fits(rows, cols)) {
-            this.repacked = Q4_0x32.of(data, rows, cols);
-        }
+        boolean q4_0 = GgmlDots.kernel(type, rows, tokenEmbedding, 1) == GgmlDots.Kernel.REPACKED_Q4_0;
+        if (!vector) this.repacked = null;
+        else if ((type == GgmlType.Q8_0 || type == GgmlType.Q5_0) && Q8_0x32.fits(rows, cols)) this.repacked = Q8_0x32.of(type, data, rows, cols);
+        else if (type == GgmlType.Q6_K) this.repacked = Q6_Kx32.of(data, rows, cols);
+        else if (type == GgmlType.Q4_K) this.repacked = Q4_Kx32.of(data, rows, cols);
+        else if (q4_0 && Q4_0x32.fits(rows, cols)) this.repacked = Q4_0x32.of(data, rows, cols);
         else this.repacked = null;
     }
 
     /**
      * Bytes a weight of this type and shape takes beyond its size in the file once loaded: its repacked copy
-     * replaces the file's pages; Q5_0 and Q6_K copies are larger (values widened to int8), Q4_K's slightly, Q8_0's by
-     * the padding between its lane regions.
+     * replaces the file's pages; Q5_0 and Q6_K copies are larger (values widened to int8), Q4_K's slightly, Q8_0's and
+     * Q4_0's by the padding between the runs of memory they are laid out in.
      */
     static long loadedGrowth(GgmlType type, long rows, int cols) {
         if (!VectorDots.supportsType(type) || rows < 32) return 0;

@@ -48,7 +48,7 @@ final class Q8_0x32 extends Repacked {
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, LE);
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
 
-    /** Bytes of one group: scales, then the 8 lane planes. */
+    /** Bytes of one group's copy as the repack builds it (scales, then the 8 lane planes) before spreading it out. */
     private final long groupBytes;
     /**
      * Bytes between lane regions beyond the planes they hold: with regions a power of two apart (2 MiB for 2048x8192),
@@ -228,8 +228,9 @@ final class Q8_0x32 extends Repacked {
 
     /**
      * Lanes k0..k0+3 of all 32 rows: {@code acc = fma(dd, Σ products 4k..4k+3, acc)} over the blocks, into
-     * {@code lanes[k·32..]}. Four lanes per pass share each block's d_w·d_x (eight would make a method the JIT's
-     * first tier cannot compile).
+     * {@code lanes[k·32..]}, from lane k0's plane of the group at {@code planes} in {@code w} and the next lanes' one
+     * region further each. Four lanes per pass share each block's d_w·d_x (eight would make a method the JIT's first
+     * tier cannot compile).
      */
     private void fourLanes(MemorySegment w, int planes, int k0, short[] xv, int xo, float[] dd, float[] lanes) {
         FloatVector a00 = FloatVector.zero(F512), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
@@ -297,8 +298,8 @@ final class Q8_0x32 extends Repacked {
     }
 
     /**
-     * {@link #fourLanes} for lane k and four input rows ({@code xo + t·xStride}, scales {@code xd[dOff + t·blocks]};
-     * their {@code lanes} outputs one after another), in float: values and input quants are small integers, so each
+     * {@link #fourLanes} for lane k (its plane of the group at {@code plane} in {@code w}) and four input rows
+     * ({@code xo + t·xStride}, scales {@code xd[dOff + t·blocks]}; their {@code lanes} outputs one after another), in float: values and input quants are small integers, so each
      * product and each sum of four is exact in float (|Σ| &lt;= 4·128·127 &lt; 2^24), the integer sum itself.
      * Converting the 128 values of a step to float once for four rows costs less than widening int16 products to
      * int32 for each (1.4-1.6x at batch 64). Each d_w·d_x is multiplied where it is used, from {@code wd}: the same
