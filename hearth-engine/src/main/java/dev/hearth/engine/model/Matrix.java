@@ -47,14 +47,31 @@ final class Matrix {
         this.rows = rows;
         this.cols = cols;
         this.rowBytes = type.byteSize(cols);
-        boolean vector = VectorDots.supports(this) && rows >= 32;
-        boolean q4_0 = GgmlDots.kernel(type, rows, tokenEmbedding, 1) == GgmlDots.Kernel.REPACKED_Q4_0;
-        if (!vector) this.repacked = null;
-        else if ((type == GgmlType.Q8_0 || type == GgmlType.Q5_0) && Q8_0x32.fits(rows, cols)) this.repacked = Q8_0x32.of(type, data, rows, cols);
-        else if (type == GgmlType.Q6_K) this.repacked = Q6_Kx32.of(data, rows, cols);
-        else if (type == GgmlType.Q4_K) this.repacked = Q4_Kx32.of(data, rows, cols);
-        else if (q4_0 && Q4_0x32.fits(rows, cols)) this.repacked = Q4_0x32.of(data, rows, cols);
-        else this.repacked = null;
+        Copy copy = copy(type, rows, cols, tokenEmbedding);
+        this.repacked = copy == null ? null : switch (copy) {
+            case Q8_0 -> Q8_0x32.of(type, data, rows, cols);
+            case Q6_K -> Q6_Kx32.of(data, rows, cols);
+            case Q4_K -> Q4_Kx32.of(data, rows, cols);
+            case Q4_0 -> Q4_0x32.of(data, rows, cols);
+        };
+    }
+
+    /** The lane-per-row copies a weight can get (Q8_0's also takes Q5_0). */
+    private enum Copy { Q8_0, Q6_K, Q4_K, Q4_0 }
+
+    /** The copy a weight of this type and shape gets at load, or null: it stays with the GGUF layout. */
+    private static Copy copy(GgmlType type, int rows, int cols, boolean tokenEmbedding) {
+        if (!VectorDots.supportsType(type) || rows < 32) return null;
+        return switch (type) {
+            case Q8_0, Q5_0 -> Q8_0x32.fits(rows, cols) ? Copy.Q8_0 : null;
+            case Q6_K -> Copy.Q6_K;
+            case Q4_K -> Copy.Q4_K;
+            case Q4_0 -> {
+                boolean repackedOrder = GgmlDots.kernel(type, rows, tokenEmbedding, 1) == GgmlDots.Kernel.REPACKED_Q4_0;
+                yield repackedOrder && Q4_0x32.fits(rows, cols) ? Copy.Q4_0 : null;
+            }
+            default -> null;
+        };
     }
 
     /**
@@ -63,19 +80,14 @@ final class Matrix {
      * Q4_0's by the padding between the runs of memory they are laid out in.
      */
     static long loadedGrowth(GgmlType type, long rows, int cols) {
-        if (!VectorDots.supportsType(type) || rows < 32) return 0;
+        Copy copy = copy(type, (int) Math.min(rows, Integer.MAX_VALUE), cols, false);
+        if (copy == null) return 0;
         long groups = rows / 32;
-        if ((type == GgmlType.Q8_0 || type == GgmlType.Q5_0) && !Q8_0x32.fits(Math.toIntExact(rows), cols)) return 0;
-        if (type == GgmlType.Q4_0) {
-            boolean packed = GgmlDots.kernel(type, Math.toIntExact(rows), false, 1) == GgmlDots.Kernel.REPACKED_Q4_0;
-            return packed && Q4_0x32.fits(Math.toIntExact(rows), cols) ? Q4_0x32.PADDING : 0;
-        }
-        return switch (type) {
-            case Q8_0 -> 8L * Q8_0x32.PAD;
-            case Q5_0 -> groups * 32 * (cols / 32) * (34L - 22) + 8L * Q8_0x32.PAD;
+        return switch (copy) {
+            case Q8_0 -> (type == GgmlType.Q5_0 ? groups * 32 * (cols / 32) * (34L - 22) : 0) + 8L * Q8_0x32.PAD;
             case Q6_K -> groups * 32 * (cols / 256) * (274L - 210);
             case Q4_K -> groups * 32 * (cols / 256) * (148L - 144); // scales and mins a byte each
-            default -> 0;
+            case Q4_0 -> Q4_0x32.PADDING;
         };
     }
 

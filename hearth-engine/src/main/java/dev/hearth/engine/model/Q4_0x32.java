@@ -137,7 +137,7 @@ final class Q4_0x32 extends Repacked {
 
     /**
      * Input row {@code t} of those {@link #one} runs, as it multiplies them: per block and byte j, the pair
-     * (x_j, x_{j+16} − 16·x_j), each int16 twice in an int (broadcast as an int: a plain load), and the block's
+     * (x_j, x_{j+16} − 16·x_j), each {@link #twice} in an int, and the block's
      * {@code −8·Σx} the same way. With the byte zero-extended, b = lo + 16·hi:
      * {@code b·x_j + (b >>> 4)·(x_{j+16} − 16·x_j) = lo·x_j + hi·x_{j+16}}, without masking the low nibble.
      */
@@ -148,10 +148,10 @@ final class Q4_0x32 extends Repacked {
             for (int j = 0; j < 16; j++) {
                 int lo = xv[xo + b * 32 + j], hi = xv[xo + b * 32 + 16 + j];
                 sum += lo + hi;
-                xp[t * cols + b * 32 + 2 * j] = (lo & 0xFFFF) * 0x10001;
-                xp[t * cols + b * 32 + 2 * j + 1] = ((hi - 16 * lo) & 0xFFFF) * 0x10001;
+                xp[t * cols + b * 32 + 2 * j] = twice(lo);
+                xp[t * cols + b * 32 + 2 * j + 1] = twice(hi - 16 * lo);
             }
-            x8[t * blocks + b] = ((-8 * sum) & 0xFFFF) * 0x10001;
+            x8[t * blocks + b] = twice(-8 * sum);
         }
     }
 

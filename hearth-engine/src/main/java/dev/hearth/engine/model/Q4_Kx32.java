@@ -226,15 +226,15 @@ final class Q4_Kx32 extends Repacked {
 
     /**
      * The input row's values as {@link #lane} multiplies them: per 4 values (x0, x1 − 16·x0, x2, x3 − 16·x2), each
-     * int16 twice in an int (broadcast as an int, a plain load). With a byte b = q0 + 16·q1 zero-extended to int16,
+     * {@link #twice} in an int. With a byte b = q0 + 16·q1 zero-extended to int16,
      * {@code b·x0 + (b >>> 4)·(x1 − 16·x0) = q0·x0 + q1·x1}: no mask for the low nibble; the int16 terms may wrap, their
      * sum (|·| &lt;= 4·15·128) does not.
      */
     private static void pairs(short[] xv, int xo, int cols, int[] out, int oo) {
         for (int j = 0; j < cols; j += 2) {
             int x0 = xv[xo + j], x1 = xv[xo + j + 1] - 16 * x0;
-            out[oo + j] = (x0 & 0xFFFF) * 0x10001;
-            out[oo + j + 1] = (x1 & 0xFFFF) * 0x10001;
+            out[oo + j] = twice(x0);
+            out[oo + j + 1] = twice(x1);
         }
     }
 

@@ -299,8 +299,9 @@ final class Q8_0x32 extends Repacked {
 
     /**
      * {@link #fourLanes} for lane k (its plane of the group at {@code plane} in {@code w}) and four input rows
-     * ({@code xo + t·xStride}, scales {@code xd[dOff + t·blocks]}; their {@code lanes} outputs one after another), in float: values and input quants are small integers, so each
-     * product and each sum of four is exact in float (|Σ| &lt;= 4·128·127 &lt; 2^24), the integer sum itself.
+     * ({@code xo + t·xStride}, scales {@code xd[dOff + t·blocks]}; their {@code lanes} outputs one after another), in
+     * float: values and input quants are small integers, so each product and each sum of four is exact in float
+     * (|Σ| &lt;= 4·128·127 &lt; 2^24), the integer sum itself.
      * Converting the 128 values of a step to float once for four rows costs less than widening int16 products to
      * int32 for each (1.4-1.6x at batch 64). Each d_w·d_x is multiplied where it is used, from {@code wd}: the same
      * float product as a table of them, one load fewer per use (5-10 % with long rows, whose table left L1).

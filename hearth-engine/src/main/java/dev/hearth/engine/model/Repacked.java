@@ -25,6 +25,11 @@ abstract sealed class Repacked permits Q4_0x32, Q8_0x32, Q6_Kx32, Q4_Kx32 {
         this.blocks = blocks;
     }
 
+    /** {@code v}'s low 16 bits twice in an int: broadcast as an int (a plain load), it is an int16 vector of {@code v}. */
+    static int twice(int v) {
+        return (v & 0xFFFF) * 0x10001;
+    }
+
     /** Rows held here, from row 0; the rows after them stay with the GGUF layout. */
     final int packedRows() {
         return groups * GROUP_ROWS;
