@@ -100,7 +100,7 @@ final class F16Kernel implements MatrixKernel {
         if (rowStart == null) {
             inPlace1(data, stride, from, to, xs, xo, y, yo, cols);
         } else {
-            packed1(data, stride, from, to, xs, xo, y, yo, cols);
+            quarters1(data, stride, from, to, xs, xo, y, yo, cols);
             for (int r = from; r < to; r++) y[yo + r] += specials(r, xs, xo);
         }
     }
@@ -242,6 +242,75 @@ final class F16Kernel implements MatrixKernel {
             for (int i = runs * 32; i < cols; i++) s += Float.float16ToFloat(row.get(HALF, 2L * i)) * x[xo + i];
             y[yo + r] = s;
         }
+    }
+
+    /** {@link #packed1} on four rows at a time, row i of each quarter of {@code [from, to)} (see {@link MatrixKernel#rows1}); the same sums in the same order. */
+    static void quarters1(MemorySegment w, long stride, int from, int to, float[] x, int xo, float[] y, int yo, int cols) {
+        int q = (to - from) / 4, runs = cols >> 5, pairs = runs & ~1;
+        for (int i = 0; i < q; i++) {
+            int r = from + i;
+            MemorySegment ra = w.asSlice(r * stride, stride), rb = w.asSlice((r + q) * stride, stride);
+            MemorySegment rc = w.asSlice((r + 2 * q) * stride, stride), rd = w.asSlice((r + 3 * q) * stride, stride);
+            FloatVector a0 = FloatVector.zero(F512), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0, d0 = a0, d1 = a0, d2 = a0, d3 = a0;
+            IntVector v, u;
+            for (int c = 0; c < pairs; c += 2) {
+                int o = c * 64, xi = xo + c * 32;
+                FloatVector x0 = FloatVector.fromArray(F512, x, xi), x1 = FloatVector.fromArray(F512, x, xi + 16);
+                FloatVector x2 = FloatVector.fromArray(F512, x, xi + 32), x3 = FloatVector.fromArray(F512, x, xi + 48);
+                v = IntVector.fromMemorySegment(Simd.I512, ra, o, LE);
+                u = IntVector.fromMemorySegment(Simd.I512, ra, o + 64, LE);
+                a0 = v.lanewise(LSHL, 16).lanewise(ASHR, 3).and(HALF_BITS).reinterpretAsFloats().fma(x0, a0);
+                a1 = v.lanewise(ASHR, 3).and(HALF_BITS).reinterpretAsFloats().fma(x1, a1);
+                a2 = u.lanewise(LSHL, 16).lanewise(ASHR, 3).and(HALF_BITS).reinterpretAsFloats().fma(x2, a2);
+                a3 = u.lanewise(ASHR, 3).and(HALF_BITS).reinterpretAsFloats().fma(x3, a3);
+                v = IntVector.fromMemorySegment(Simd.I512, rb, o, LE);
+                u = IntVector.fromMemorySegment(Simd.I512, rb, o + 64, LE);
+                b0 = v.lanewise(LSHL, 16).lanewise(ASHR, 3).and(HALF_BITS).reinterpretAsFloats().fma(x0, b0);
+                b1 = v.lanewise(ASHR, 3).and(HALF_BITS).reinterpretAsFloats().fma(x1, b1);
+                b2 = u.lanewise(LSHL, 16).lanewise(ASHR, 3).and(HALF_BITS).reinterpretAsFloats().fma(x2, b2);
+                b3 = u.lanewise(ASHR, 3).and(HALF_BITS).reinterpretAsFloats().fma(x3, b3);
+                v = IntVector.fromMemorySegment(Simd.I512, rc, o, LE);
+                u = IntVector.fromMemorySegment(Simd.I512, rc, o + 64, LE);
+                c0 = v.lanewise(LSHL, 16).lanewise(ASHR, 3).and(HALF_BITS).reinterpretAsFloats().fma(x0, c0);
+                c1 = v.lanewise(ASHR, 3).and(HALF_BITS).reinterpretAsFloats().fma(x1, c1);
+                c2 = u.lanewise(LSHL, 16).lanewise(ASHR, 3).and(HALF_BITS).reinterpretAsFloats().fma(x2, c2);
+                c3 = u.lanewise(ASHR, 3).and(HALF_BITS).reinterpretAsFloats().fma(x3, c3);
+                v = IntVector.fromMemorySegment(Simd.I512, rd, o, LE);
+                u = IntVector.fromMemorySegment(Simd.I512, rd, o + 64, LE);
+                d0 = v.lanewise(LSHL, 16).lanewise(ASHR, 3).and(HALF_BITS).reinterpretAsFloats().fma(x0, d0);
+                d1 = v.lanewise(ASHR, 3).and(HALF_BITS).reinterpretAsFloats().fma(x1, d1);
+                d2 = u.lanewise(LSHL, 16).lanewise(ASHR, 3).and(HALF_BITS).reinterpretAsFloats().fma(x2, d2);
+                d3 = u.lanewise(ASHR, 3).and(HALF_BITS).reinterpretAsFloats().fma(x3, d3);
+            }
+            if (pairs < runs) {
+                int o = pairs * 64, xi = xo + pairs * 32;
+                FloatVector x0 = FloatVector.fromArray(F512, x, xi), x1 = FloatVector.fromArray(F512, x, xi + 16);
+                v = IntVector.fromMemorySegment(Simd.I512, ra, o, LE);
+                a0 = v.lanewise(LSHL, 16).lanewise(ASHR, 3).and(HALF_BITS).reinterpretAsFloats().fma(x0, a0);
+                a1 = v.lanewise(ASHR, 3).and(HALF_BITS).reinterpretAsFloats().fma(x1, a1);
+                v = IntVector.fromMemorySegment(Simd.I512, rb, o, LE);
+                b0 = v.lanewise(LSHL, 16).lanewise(ASHR, 3).and(HALF_BITS).reinterpretAsFloats().fma(x0, b0);
+                b1 = v.lanewise(ASHR, 3).and(HALF_BITS).reinterpretAsFloats().fma(x1, b1);
+                v = IntVector.fromMemorySegment(Simd.I512, rc, o, LE);
+                c0 = v.lanewise(LSHL, 16).lanewise(ASHR, 3).and(HALF_BITS).reinterpretAsFloats().fma(x0, c0);
+                c1 = v.lanewise(ASHR, 3).and(HALF_BITS).reinterpretAsFloats().fma(x1, c1);
+                v = IntVector.fromMemorySegment(Simd.I512, rd, o, LE);
+                d0 = v.lanewise(LSHL, 16).lanewise(ASHR, 3).and(HALF_BITS).reinterpretAsFloats().fma(x0, d0);
+                d1 = v.lanewise(ASHR, 3).and(HALF_BITS).reinterpretAsFloats().fma(x1, d1);
+            }
+            y[yo + r] = tail(ra, runs, cols, x, xo, a0.add(a1).add(a2.add(a3)).reduceLanes(ADD));
+            y[yo + r + q] = tail(rb, runs, cols, x, xo, b0.add(b1).add(b2.add(b3)).reduceLanes(ADD));
+            y[yo + r + 2 * q] = tail(rc, runs, cols, x, xo, c0.add(c1).add(c2.add(c3)).reduceLanes(ADD));
+            y[yo + r + 3 * q] = tail(rd, runs, cols, x, xo, d0.add(d1).add(d2.add(d3)).reduceLanes(ADD));
+        }
+        packed1(w, stride, from + 4 * q, to, x, xo, y, yo, cols);
+    }
+
+    /** {@code s} plus the values after the last whole run of 32, in {@link #packed1}'s order. */
+    private static float tail(MemorySegment row, int runs, int cols, float[] x, int xo, float s) {
+        for (int i = runs * 32; i < cols; i++) s += Float.float16ToFloat(row.get(HALF, 2L * i)) * x[xo + i];
+        return s;
     }
 
     static void packed4(MemorySegment w, long stride, int from, int to, float[] x, int xo, int xs, float[] y, int yo, int ys, int cols) {

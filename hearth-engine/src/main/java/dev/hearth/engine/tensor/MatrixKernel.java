@@ -17,7 +17,11 @@ sealed interface MatrixKernel permits F32Kernel, F16Kernel, BF16Kernel, Q8_0Kern
     /** Computes the forms of the input that this kernel reads; runs on the calling thread before the split. */
     void prepare(Activations x);
 
-    /** Input row {@code b} times rows {@code [from, to)}. */
+    /**
+     * Input row {@code b} times rows {@code [from, to)}. The repacked kernels advance four rows at once, one from each
+     * quarter of the range, so that four runs of memory are read side by side: the hardware prefetcher keeps a limited
+     * number of lines in flight per run, and one run streamed at 55-85 % of the read bandwidth here, four at 75-100 %.
+     */
     void rows1(Activations x, int b, float[] y, int from, int to);
 
     /** Input rows {@code b .. b+3} times rows {@code [from, to)}, each weight block loaded once for all four. */

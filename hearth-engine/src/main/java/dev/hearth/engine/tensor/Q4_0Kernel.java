@@ -104,7 +104,7 @@ final class Q4_0Kernel implements MatrixKernel {
     public void rows1(Activations x, int b, float[] y, int from, int to) {
         int nb = cols / 32;
         if (repacked) {
-            packed1(data, stride, from, to, x.q4_0Lanes(), b * cols, x.q8_0ScaleBiased(), x.q8_0Scale(), x.q4_0Correction(), b * nb,
+            quarters1(data, stride, from, to, x.q4_0Lanes(), b * cols, x.q8_0ScaleBiased(), x.q8_0Scale(), x.q4_0Correction(), b * nb,
                     y, b * rows, nb, steps);
         } else {
             inPlace1(data, stride, from, to, x.q4_0Natural(), b * cols, x.q8_0Scale(), x.q4_0Correction(), b * nb, y, b * rows, nb);
@@ -283,6 +283,69 @@ final class Q4_0Kernel implements MatrixKernel {
             float t = groups * 16 < nb ? blocks(w, r * stride, tailAt, groups * 16, nb, a, ao, d, corr, dOff) : 0f;
             y[yo + r] = acc.reduceLanes(ADD) + t;
         }
+    }
+
+    /** {@link #packed1} on four rows at a time, row i of each quarter of {@code [from, to)} (see {@link MatrixKernel#rows1}); the same sums in the same order. */
+    static void quarters1(MemorySegment w, long stride, int from, int to, short[] a, int ao, float[] dBiased, float[] d, int[] corr, int dOff,
+                          float[] y, int yo, int nb, int steps) {
+        int q = (to - from) / 4, groups = nb >> 4, tailAt = groups * GROUP_BYTES;
+        for (int i = 0; i < q; i++) {
+            int r = from + i;
+            MemorySegment ra = w.asSlice(r * stride, stride), rb = w.asSlice((r + q) * stride, stride);
+            MemorySegment rc = w.asSlice((r + 2 * q) * stride, stride), rd = w.asSlice((r + 3 * q) * stride, stride);
+            FloatVector ca = FloatVector.zero(F512), cb = ca, cc = ca, cd = ca;
+            for (int g = 0; g < groups; g++) {
+                int o = g * GROUP_BYTES, ai = ao + g * 512;
+                ShortVector sa0 = ShortVector.zero(S512), sa1 = sa0, sb0 = sa0, sb1 = sa0, sc0 = sa0, sc1 = sa0, sd0 = sa0, sd1 = sa0;
+                for (int j = 0; j < steps; j += 2) {
+                    int oj = o + 32 + j * 32, aj = ai + j * 64;
+                    ShortVector x0 = ShortVector.fromArray(S512, a, aj), x1 = ShortVector.fromArray(S512, a, aj + 32);
+                    ShortVector x2 = ShortVector.fromArray(S512, a, aj + 64), x3 = ShortVector.fromArray(S512, a, aj + 96);
+                    ShortVector v, u;
+                    v = (ShortVector) ByteVector.fromMemorySegment(B256, ra, oj, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                    u = (ShortVector) ByteVector.fromMemorySegment(B256, ra, oj + 32, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                    sa0 = sa0.add(v.mul(x0)).add(v.lanewise(LSHR, 4).mul(x1));
+                    sa1 = sa1.add(u.mul(x2)).add(u.lanewise(LSHR, 4).mul(x3));
+                    v = (ShortVector) ByteVector.fromMemorySegment(B256, rb, oj, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                    u = (ShortVector) ByteVector.fromMemorySegment(B256, rb, oj + 32, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                    sb0 = sb0.add(v.mul(x0)).add(v.lanewise(LSHR, 4).mul(x1));
+                    sb1 = sb1.add(u.mul(x2)).add(u.lanewise(LSHR, 4).mul(x3));
+                    v = (ShortVector) ByteVector.fromMemorySegment(B256, rc, oj, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                    u = (ShortVector) ByteVector.fromMemorySegment(B256, rc, oj + 32, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                    sc0 = sc0.add(v.mul(x0)).add(v.lanewise(LSHR, 4).mul(x1));
+                    sc1 = sc1.add(u.mul(x2)).add(u.lanewise(LSHR, 4).mul(x3));
+                    v = (ShortVector) ByteVector.fromMemorySegment(B256, rd, oj, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                    u = (ShortVector) ByteVector.fromMemorySegment(B256, rd, oj + 32, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                    sd0 = sd0.add(v.mul(x0)).add(v.lanewise(LSHR, 4).mul(x1));
+                    sd1 = sd1.add(u.mul(x2)).add(u.lanewise(LSHR, 4).mul(x3));
+                }
+                int di = dOff + g * 16;
+                IntVector corrs = IntVector.fromArray(I512, corr, di), p;
+                FloatVector dx = FloatVector.fromArray(F512, dBiased, di);
+                p = sa0.add(sa1).reinterpretAsInts();
+                ca = ((FloatVector) p.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p.lanewise(ASHR, 16)).sub(corrs).convert(I2F, 0))
+                        .fma(((IntVector) ShortVector.fromMemorySegment(S256, ra, o, LE).convertShape(S2I, I512, 0)).lanewise(LSHL, 13)
+                                .and(HALF_BITS).reinterpretAsFloats().mul(dx), ca);
+                p = sb0.add(sb1).reinterpretAsInts();
+                cb = ((FloatVector) p.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p.lanewise(ASHR, 16)).sub(corrs).convert(I2F, 0))
+                        .fma(((IntVector) ShortVector.fromMemorySegment(S256, rb, o, LE).convertShape(S2I, I512, 0)).lanewise(LSHL, 13)
+                                .and(HALF_BITS).reinterpretAsFloats().mul(dx), cb);
+                p = sc0.add(sc1).reinterpretAsInts();
+                cc = ((FloatVector) p.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p.lanewise(ASHR, 16)).sub(corrs).convert(I2F, 0))
+                        .fma(((IntVector) ShortVector.fromMemorySegment(S256, rc, o, LE).convertShape(S2I, I512, 0)).lanewise(LSHL, 13)
+                                .and(HALF_BITS).reinterpretAsFloats().mul(dx), cc);
+                p = sd0.add(sd1).reinterpretAsInts();
+                cd = ((FloatVector) p.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p.lanewise(ASHR, 16)).sub(corrs).convert(I2F, 0))
+                        .fma(((IntVector) ShortVector.fromMemorySegment(S256, rd, o, LE).convertShape(S2I, I512, 0)).lanewise(LSHL, 13)
+                                .and(HALF_BITS).reinterpretAsFloats().mul(dx), cd);
+            }
+            boolean tail = groups * 16 < nb;
+            y[yo + r] = ca.reduceLanes(ADD) + (tail ? blocks(w, r * stride, tailAt, groups * 16, nb, a, ao, d, corr, dOff) : 0f);
+            y[yo + r + q] = cb.reduceLanes(ADD) + (tail ? blocks(w, (r + q) * stride, tailAt, groups * 16, nb, a, ao, d, corr, dOff) : 0f);
+            y[yo + r + 2 * q] = cc.reduceLanes(ADD) + (tail ? blocks(w, (r + 2 * q) * stride, tailAt, groups * 16, nb, a, ao, d, corr, dOff) : 0f);
+            y[yo + r + 3 * q] = cd.reduceLanes(ADD) + (tail ? blocks(w, (r + 3 * q) * stride, tailAt, groups * 16, nb, a, ao, d, corr, dOff) : 0f);
+        }
+        packed1(w, stride, from + 4 * q, to, a, ao, dBiased, d, corr, dOff, y, yo, nb, steps);
     }
 
     static void packed4(MemorySegment w, long stride, int from, int to, short[] a, int ao, int as, float[] dBiased, float[] d, int[] corr,

@@ -7,6 +7,7 @@ import jdk.incubator.vector.ShortVector;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 import static dev.hearth.engine.tensor.Simd.B128;
 import static dev.hearth.engine.tensor.Simd.B256;
@@ -41,6 +42,7 @@ import static jdk.incubator.vector.VectorOperators.ZERO_EXTEND_B2S;
  */
 final class Q4_KKernel implements MatrixKernel {
     static final int BLOCK = 144, GROUP_BYTES = 296;
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[192]);
     private final MemorySegment data;
     private final int rows, cols;
     private final long stride;
@@ -122,7 +124,7 @@ final class Q4_KKernel implements MatrixKernel {
         int nsb = cols / 256;
         short[] natural = repacked && cols % 512 == 0 ? null : x.q8_KNatural();
         if (repacked) {
-            packed1(data, stride, from, to, x.q4_KLanes(), natural, b * cols, x.q8_KScale(), b * nsb, x.q8_KSum32(), b * nsb * 8,
+            quarters1(data, stride, from, to, x.q4_KLanes(), natural, b * cols, x.q8_KScale(), b * nsb, x.q8_KSum32(), b * nsb * 8,
                     y, b * rows, nsb, steps);
         } else {
             inPlace1(data, stride, from, to, natural, b * cols, x.q8_KScale(), b * nsb, x.q8_KSum32(), b * nsb * 8, y, b * rows, nsb);
@@ -262,6 +264,77 @@ final class Q4_KKernel implements MatrixKernel {
     private static int minDot(int[] sums, int si, int m0, int m1, int m2, int m3, int m4, int m5, int m6, int m7) {
         return m0 * sums[si] + m1 * sums[si + 1] + m2 * sums[si + 2] + m3 * sums[si + 3]
                 + m4 * sums[si + 4] + m5 * sums[si + 5] + m6 * sums[si + 6] + m7 * sums[si + 7];
+    }
+
+    /**
+     * {@link #packed1} on four rows at a time, row i of each quarter of {@code [from, to)} (see
+     * {@link MatrixKernel#rows1}); the same sums in the same order. Each group's scales and mins are applied in one
+     * loop over the four rows, through a per-thread scratch: written out four times, the method was too large for C1
+     * (out of virtual registers), so it ran without type profiles and C2 left its vector calls virtual (2 GB/s).
+     */
+    static void quarters1(MemorySegment w, long stride, int from, int to, short[] a, short[] natural, int ao, float[] d, int dOff,
+                          int[] sums, int sOff, float[] y, int yo, int nsb, int steps) {
+        int q = (to - from) / 4, groups = nsb >> 1, tailAt = groups * GROUP_BYTES;
+        float[] t = SCRATCH.get();
+        for (int i = 0; i < q; i++) {
+            int r = from + i;
+            MemorySegment ra = w.asSlice(r * stride, stride), rb = w.asSlice((r + q) * stride, stride);
+            MemorySegment rc = w.asSlice((r + 2 * q) * stride, stride), rd = w.asSlice((r + 3 * q) * stride, stride);
+            Arrays.fill(t, 0, 128, 0f);
+            for (int g = 0; g < groups; g++) {
+                int o = g * GROUP_BYTES, ai = ao + g * 512;
+                ShortVector sa0 = ShortVector.zero(S512), sa1 = sa0, sb0 = sa0, sb1 = sa0, sc0 = sa0, sc1 = sa0, sd0 = sa0, sd1 = sa0;
+                for (int j = 0; j < steps; j += 2) {
+                    int oj = o + 40 + j * 32, aj = ai + j * 64;
+                    ShortVector x0 = ShortVector.fromArray(S512, a, aj), x1 = ShortVector.fromArray(S512, a, aj + 32);
+                    ShortVector x2 = ShortVector.fromArray(S512, a, aj + 64), x3 = ShortVector.fromArray(S512, a, aj + 96);
+                    ShortVector v, u;
+                    v = (ShortVector) ByteVector.fromMemorySegment(B256, ra, oj, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                    u = (ShortVector) ByteVector.fromMemorySegment(B256, ra, oj + 32, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                    sa0 = sa0.add(v.mul(x0)).add(v.lanewise(LSHR, 4).mul(x1));
+                    sa1 = sa1.add(u.mul(x2)).add(u.lanewise(LSHR, 4).mul(x3));
+                    v = (ShortVector) ByteVector.fromMemorySegment(B256, rb, oj, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                    u = (ShortVector) ByteVector.fromMemorySegment(B256, rb, oj + 32, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                    sb0 = sb0.add(v.mul(x0)).add(v.lanewise(LSHR, 4).mul(x1));
+                    sb1 = sb1.add(u.mul(x2)).add(u.lanewise(LSHR, 4).mul(x3));
+                    v = (ShortVector) ByteVector.fromMemorySegment(B256, rc, oj, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                    u = (ShortVector) ByteVector.fromMemorySegment(B256, rc, oj + 32, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                    sc0 = sc0.add(v.mul(x0)).add(v.lanewise(LSHR, 4).mul(x1));
+                    sc1 = sc1.add(u.mul(x2)).add(u.lanewise(LSHR, 4).mul(x3));
+                    v = (ShortVector) ByteVector.fromMemorySegment(B256, rd, oj, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                    u = (ShortVector) ByteVector.fromMemorySegment(B256, rd, oj + 32, LE).convertShape(ZERO_EXTEND_B2S, S512, 0);
+                    sd0 = sd0.add(v.mul(x0)).add(v.lanewise(LSHR, 4).mul(x1));
+                    sd1 = sd1.add(u.mul(x2)).add(u.lanewise(LSHR, 4).mul(x3));
+                }
+                sa0.add(sa1).reinterpretAsFloats().intoArray(t, 128);
+                sb0.add(sb1).reinterpretAsFloats().intoArray(t, 144);
+                sc0.add(sc1).reinterpretAsFloats().intoArray(t, 160);
+                sd0.add(sd1).reinterpretAsFloats().intoArray(t, 176);
+                float dxA = d[dOff + 2 * g], dxB = d[dOff + 2 * g + 1];
+                int so = sOff + g * 16;
+                IntVector xs = IntVector.fromArray(I512, sums, so);
+                for (int k = 0; k < 4; k++) {
+                    MemorySegment row = k == 0 ? ra : k == 1 ? rb : k == 2 ? rc : rd;
+                    IntVector p = FloatVector.fromArray(F512, t, 128 + 16 * k).reinterpretAsInts();
+                    IntVector sum = p.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p.lanewise(ASHR, 16));
+                    IntVector sc = (IntVector) ByteVector.fromMemorySegment(B128, row, o + 8, LE).convertShape(ZERO_EXTEND_B2I, I512, 0);
+                    IntVector mn = (IntVector) ByteVector.fromMemorySegment(B128, row, o + 24, LE).convertShape(ZERO_EXTEND_B2I, I512, 0);
+                    FloatVector dd = FloatVector.broadcast(F512, Float.float16ToFloat(row.get(HALF, o)) * dxA)
+                            .blend(Float.float16ToFloat(row.get(HALF, o + 2)) * dxB, HIGH_8);
+                    FloatVector dm = FloatVector.broadcast(F512, Float.float16ToFloat(row.get(HALF, o + 4)) * dxA)
+                            .blend(Float.float16ToFloat(row.get(HALF, o + 6)) * dxB, HIGH_8);
+                    ((FloatVector) sum.mul(sc).convert(I2F, 0)).fma(dd, FloatVector.fromArray(F512, t, 32 * k)).intoArray(t, 32 * k);
+                    ((FloatVector) mn.mul(xs).convert(I2F, 0)).fma(dm, FloatVector.fromArray(F512, t, 32 * k + 16)).intoArray(t, 32 * k + 16);
+                }
+            }
+            boolean tail = groups * 2 < nsb;
+            for (int k = 0; k < 4; k++) {
+                int rk = r + k * q;
+                y[yo + rk] = FloatVector.fromArray(F512, t, 32 * k).reduceLanes(ADD) - FloatVector.fromArray(F512, t, 32 * k + 16).reduceLanes(ADD)
+                        + (tail ? superBlocks(w, rk * stride, tailAt, groups * 2, nsb, natural, ao, d, dOff, sums, sOff) : 0f);
+            }
+        }
+        packed1(w, stride, from + 4 * q, to, a, natural, ao, d, dOff, sums, sOff, y, yo, nsb, steps);
     }
 
     static void packed1(MemorySegment w, long stride, int from, int to, short[] a, short[] natural, int ao, float[] d, int dOff,

@@ -94,7 +94,7 @@ final class Q8_0Kernel implements MatrixKernel {
     public void rows1(Activations x, int b, float[] y, int from, int to) {
         int nb = cols / 32;
         if (repacked) {
-            packed1(data, stride, from, to, x.q8_0Lanes(), b * cols, x.q8_0ScaleBiased(), x.q8_0Scale(), b * nb, y, b * rows, nb, steps);
+            quarters1(data, stride, from, to, x.q8_0Lanes(), b * cols, x.q8_0ScaleBiased(), x.q8_0Scale(), b * nb, y, b * rows, nb, steps);
         } else {
             inPlace1(data, stride, from, to, x.q8_0Natural(), b * cols, x.q8_0Scale(), b * nb, y, b * rows, nb);
         }
@@ -210,6 +210,61 @@ final class Q8_0Kernel implements MatrixKernel {
             float t = groups * 16 < nb ? blocks(w, r * stride, tailAt, groups * 16, nb, a, ao, d, dOff) : 0f;
             y[yo + r] = acc.reduceLanes(ADD) + t;
         }
+    }
+
+    /** {@link #packed1} on four rows at a time, row i of each quarter of {@code [from, to)} (see {@link MatrixKernel#rows1}); the same sums in the same order. */
+    static void quarters1(MemorySegment w, long stride, int from, int to, short[] a, int ao, float[] dBiased, float[] d, int dOff,
+                          float[] y, int yo, int nb, int steps) {
+        int q = (to - from) / 4, groups = nb >> 4, tailAt = groups * GROUP_BYTES, offset = steps * 16384;
+        for (int i = 0; i < q; i++) {
+            int r = from + i;
+            MemorySegment ra = w.asSlice(r * stride, stride), rb = w.asSlice((r + q) * stride, stride);
+            MemorySegment rc = w.asSlice((r + 2 * q) * stride, stride), rd = w.asSlice((r + 3 * q) * stride, stride);
+            FloatVector ca = FloatVector.zero(F512), cb = ca, cc = ca, cd = ca;
+            for (int g = 0; g < groups; g++) {
+                int o = g * GROUP_BYTES, ai = ao + g * 512;
+                IntVector alla = IntVector.zero(I512), hia = alla, allb = alla, hib = alla, allc = alla, hic = alla, alld = alla, hid = alla;
+                for (int j = 0; j < steps; j += 2) {
+                    int oj = o + 32 + j * 32, aj = ai + j * 32;
+                    ShortVector x0 = ShortVector.fromArray(S512, a, aj), x1 = ShortVector.fromArray(S512, a, aj + 32);
+                    ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(B256, ra, oj, LE).convertShape(B2S, S512, 0);
+                    ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(B256, ra, oj + 32, LE).convertShape(B2S, S512, 0);
+                    IntVector p = w0.mul(x0).add(w1.mul(x1)).reinterpretAsInts().lanewise(XOR, 0x8000);
+                    alla = alla.add(p);
+                    hia = hia.add(p.lanewise(ASHR, 16));
+                    w0 = (ShortVector) ByteVector.fromMemorySegment(B256, rb, oj, LE).convertShape(B2S, S512, 0);
+                    w1 = (ShortVector) ByteVector.fromMemorySegment(B256, rb, oj + 32, LE).convertShape(B2S, S512, 0);
+                    p = w0.mul(x0).add(w1.mul(x1)).reinterpretAsInts().lanewise(XOR, 0x8000);
+                    allb = allb.add(p);
+                    hib = hib.add(p.lanewise(ASHR, 16));
+                    w0 = (ShortVector) ByteVector.fromMemorySegment(B256, rc, oj, LE).convertShape(B2S, S512, 0);
+                    w1 = (ShortVector) ByteVector.fromMemorySegment(B256, rc, oj + 32, LE).convertShape(B2S, S512, 0);
+                    p = w0.mul(x0).add(w1.mul(x1)).reinterpretAsInts().lanewise(XOR, 0x8000);
+                    allc = allc.add(p);
+                    hic = hic.add(p.lanewise(ASHR, 16));
+                    w0 = (ShortVector) ByteVector.fromMemorySegment(B256, rd, oj, LE).convertShape(B2S, S512, 0);
+                    w1 = (ShortVector) ByteVector.fromMemorySegment(B256, rd, oj + 32, LE).convertShape(B2S, S512, 0);
+                    p = w0.mul(x0).add(w1.mul(x1)).reinterpretAsInts().lanewise(XOR, 0x8000);
+                    alld = alld.add(p);
+                    hid = hid.add(p.lanewise(ASHR, 16));
+                }
+                FloatVector dx = FloatVector.fromArray(F512, dBiased, dOff + g * 16);
+                ca = ((FloatVector) alla.sub(hia.lanewise(LSHL, 16)).add(hia).sub(offset).convert(I2F, 0)).fma(((IntVector) ShortVector.fromMemorySegment(S256, ra, o, LE)
+                        .convertShape(S2I, I512, 0)).lanewise(LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(dx), ca);
+                cb = ((FloatVector) allb.sub(hib.lanewise(LSHL, 16)).add(hib).sub(offset).convert(I2F, 0)).fma(((IntVector) ShortVector.fromMemorySegment(S256, rb, o, LE)
+                        .convertShape(S2I, I512, 0)).lanewise(LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(dx), cb);
+                cc = ((FloatVector) allc.sub(hic.lanewise(LSHL, 16)).add(hic).sub(offset).convert(I2F, 0)).fma(((IntVector) ShortVector.fromMemorySegment(S256, rc, o, LE)
+                        .convertShape(S2I, I512, 0)).lanewise(LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(dx), cc);
+                cd = ((FloatVector) alld.sub(hid.lanewise(LSHL, 16)).add(hid).sub(offset).convert(I2F, 0)).fma(((IntVector) ShortVector.fromMemorySegment(S256, rd, o, LE)
+                        .convertShape(S2I, I512, 0)).lanewise(LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(dx), cd);
+            }
+            boolean tail = groups * 16 < nb;
+            y[yo + r] = ca.reduceLanes(ADD) + (tail ? blocks(w, r * stride, tailAt, groups * 16, nb, a, ao, d, dOff) : 0f);
+            y[yo + r + q] = cb.reduceLanes(ADD) + (tail ? blocks(w, (r + q) * stride, tailAt, groups * 16, nb, a, ao, d, dOff) : 0f);
+            y[yo + r + 2 * q] = cc.reduceLanes(ADD) + (tail ? blocks(w, (r + 2 * q) * stride, tailAt, groups * 16, nb, a, ao, d, dOff) : 0f);
+            y[yo + r + 3 * q] = cd.reduceLanes(ADD) + (tail ? blocks(w, (r + 3 * q) * stride, tailAt, groups * 16, nb, a, ao, d, dOff) : 0f);
+        }
+        packed1(w, stride, from + 4 * q, to, a, ao, dBiased, d, dOff, y, yo, nb, steps);
     }
 
     static void packed4(MemorySegment w, long stride, int from, int to, short[] a, int ao, int as, float[] dBiased, float[] d, int dOff, int ds,
