@@ -44,7 +44,7 @@ final class VectorDots {
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LE);
     /** Emulated 512-bit vectors are far slower than the scalar code: only use these kernels on AVX-512. */
-    private static final boolean ENABLED = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512
+    static final boolean ENABLED = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512
             && !Boolean.getBoolean("hearth.scalarKernels");
 
     private VectorDots() {}

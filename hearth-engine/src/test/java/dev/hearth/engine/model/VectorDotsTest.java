@@ -23,7 +23,10 @@ class VectorDotsTest {
             "Q4_K, 37, 512", "Q4_K, 48, 1280",
             "Q6_K, 37, 512", "Q6_K, 48, 1280",
             "Q5_0, 37, 896", "Q5_0, 48, 256", "IQ4_NL, 24, 256", "IQ4_NL, 19, 896",
-            "Q5_K, 21, 512", "Q5_K, 48, 1280", "Q3_K, 16, 256", "F16, 20, 96", "F32, 16, 80"})
+            "Q5_K, 21, 512", "Q5_K, 48, 1280", "Q3_K, 16, 256", "F16, 20, 96", "F32, 16, 80",
+            // DenseDots: rows in fours and left over, a tail after the last 64-value step, rows longer than a chunk,
+            // no whole step at all; two or more input rows when the row count is not a multiple of 4
+            "F16, 37, 1000", "F16, 21, 2112", "F16, 16, 40", "F32, 37, 1000", "F32, 23, 600", "F32, 64, 320"})
     void vectorEqualsScalarBitForBit(GgmlType type, int rows, int cols) {
         Random rnd = new Random(type.ordinal() * 1000L + rows * 31L + cols);
         MemorySegment w = randomWeights(type, rows, cols, rnd);
@@ -72,8 +75,11 @@ class VectorDotsTest {
         for (int b = 0; b < blocks; b++) {
             for (int f : halfFields) setHalf(bytes, b * type.typeSize + f, (float) (rnd.nextGaussian() * 0.01));
         }
-        if (type == GgmlType.F16) {
-            for (int i = 0; i < bytes.length; i += 2) setHalf(bytes, i, (float) rnd.nextGaussian());
+        if (type == GgmlType.F16) { // with some zeros and fp16 subnormals
+            for (int i = 0; i < bytes.length; i += 2) {
+                int k = rnd.nextInt(40);
+                setHalf(bytes, i, k == 0 ? 0f : k == 1 ? (float) (rnd.nextGaussian() * 3e-5) : (float) rnd.nextGaussian());
+            }
         }
         if (type == GgmlType.F32) {
             for (int i = 0; i < bytes.length; i += 4) {
