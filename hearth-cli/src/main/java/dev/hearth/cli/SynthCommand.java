@@ -28,7 +28,7 @@ final class SynthCommand implements Callable<Integer> {
             description = "llama-3.2-1b, qwen2.5-0.5b or smollm2-135m.")
     String shape;
 
-    @Option(names = "--type", required = true, paramLabel = "TYPE", description = "f16, q8_0, q4_0 or q4_k_m.")
+    @Option(names = "--type", required = true, paramLabel = "TYPE", description = "f16, bf16, q8_0, q4_0 or q4_k_m.")
     String type;
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE.gguf", description = "The file to write.")

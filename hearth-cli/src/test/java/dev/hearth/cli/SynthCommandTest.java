@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 import static dev.hearth.cli.Cli.run;
@@ -27,7 +28,7 @@ class SynthCommandTest {
 
     @ParameterizedTest
     @CsvSource({"llama-3.2-1b,q8_0,llama", "llama-3.2-1b,q4_k_m,llama", "qwen2.5-0.5b,q4_0,qwen2",
-            "qwen2.5-0.5b,q4_k_m,qwen2", "smollm2-135m,q4_k_m,llama", "smollm2-135m,f16,llama"})
+            "qwen2.5-0.5b,q4_k_m,qwen2", "smollm2-135m,q4_k_m,llama", "smollm2-135m,f16,llama", "qwen2.5-0.5b,bf16,qwen2"})
     void aCutDownModelLoadsAndRuns(String shape, String type, String arch) throws Exception {
         Path file = tmp.resolve(shape + "-" + type + ".gguf");
         Cli.Run r = run("synth", "--shape", shape, "--type", type, "-o", file.toString(),
@@ -41,7 +42,7 @@ class SynthCommandTest {
             assertEquals(shape.startsWith("qwen"), f.tensors().containsKey("blk.0.attn_q.bias"));
             for (GgufTensor t : f.tensors().values()) {
                 if (t.shape().length == 1) assertEquals(GgmlType.F32, t.type(), t.name());
-                else if (type.equals("f16")) assertEquals(GgmlType.F16, t.type(), t.name());
+                else if (type.endsWith("f16")) assertEquals(GgmlType.valueOf(type.toUpperCase(Locale.ROOT)), t.type(), t.name());
             }
             Model m = Model.load(f);
             Session s = m.newSession(64, KvCache.Type.F16);

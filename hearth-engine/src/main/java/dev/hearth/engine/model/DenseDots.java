@@ -9,14 +9,15 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * F32 and F16 weights times one input row at a time, with the Vector API, in the order of ggml's {@code vec_dot_f32}
- * and {@code vec_dot_f16} ({@link Matrix#vecDotF32}, {@link Matrix#vecDotF16}: four 16-lane FMA chains over 64-value
- * steps, reduced 0+2, 1+3, 0+1, then across the lanes like {@code _mm512_reduce_add_ps}, the tail in scalar): the
- * same bits. Four rows advance together, one from each quarter of the thread's rows, so that four runs of memory are
- * read side by side (the hardware prefetcher keeps a limited number of lines in flight per run). F16 rows are converted
- * a chunk at a time through {@link Float#float16ToFloat}, which C2 turns into vector conversions: exact for every value,
- * subnormals and inf/NaN included (the Vector API has no fp16 conversion). Two or more input rows and a multiple of 4
- * weight rows take tinyBLAS's order instead ({@link Matrix#tinyBlas}: one 16-lane chain per output), as llama.cpp does.
+ * F32 and F16 weights (BF16: {@link Bf16Dots}) with the Vector API, one input row in the order of ggml's {@code
+ * vec_dot_f32} and {@code vec_dot_f16} ({@link Matrix#vecDotF32}, {@link Matrix#vecDotF16}: four 16-lane FMA chains
+ * over 64-value steps, reduced 0+2, 1+3, 0+1, then across the lanes like {@code _mm512_reduce_add_ps}, the tail in
+ * scalar): the same bits. Four rows advance together, one from each quarter of the thread's rows, so that four runs of
+ * memory are read side by side (the hardware prefetcher keeps a limited number of lines in flight per run). F16 rows
+ * are converted a chunk at a time through {@link Float#float16ToFloat}, which C2 turns into vector conversions: exact
+ * for every value, subnormals and inf/NaN included (the Vector API has no fp16 conversion). Two or more input rows and
+ * a multiple of 4 weight rows take tinyBLAS's order instead ({@link Matrix#tinyBlas}: one 16-lane chain per output),
+ * as llama.cpp does.
  */
 final class DenseDots {
     private static final VectorSpecies<Float> F512 = FloatVector.SPECIES_512;
@@ -28,16 +29,20 @@ final class DenseDots {
 
     private DenseDots() {}
 
-    /** Whether {@link #rows} computes products with these weights: F32 or F16. */
+    /** Whether {@link #rows} computes products with these weights: F32, F16 or BF16. */
     static boolean supports(Matrix m) {
-        return VectorDots.ENABLED && (m.type == GgmlType.F32 || m.type == GgmlType.F16);
+        return VectorDots.ENABLED && (m.type == GgmlType.F32 || m.type == GgmlType.F16 || m.type == GgmlType.BF16);
     }
 
     /** Rows {@code [from, to)} of {@code m} times every input row of {@code x} (F16: rounded to fp16, as llama.cpp does). */
     static void rows(Matrix m, Activations x, float[] y, int from, int to) {
         int cols = m.cols, rows = m.rows, batch = x.batch();
         boolean f16 = m.type == GgmlType.F16;
-        Scratch s = SCRATCH.get().fit(cols, batch);
+        Scratch s = SCRATCH.get().fit(cols, batch, m.type == GgmlType.BF16);
+        if (m.type == GgmlType.BF16) {
+            Bf16Dots.rows(m, x, y, from, to, s);
+            return;
+        }
         MemorySegment q = x.blocks(m.format.vecDotType());
         for (int i = 0; i < batch * cols; i++) {
             s.b[i] = f16 ? Float.float16ToFloat(q.get(HALF, 2L * i)) : q.get(FLOAT, 4L * i);
@@ -132,13 +137,16 @@ final class DenseDots {
     }
 
     /** Per-thread buffers, grown as needed and kept. */
-    private static final class Scratch {
+    static final class Scratch {
         float[] b = new float[0], rows = new float[0], acc = new float[256], lanes = new float[16];
+        /** BF16: each 32 input values' odd and even elements, 16 of each in turn. */
+        float[] pairs = new float[0];
         short[] halves = new short[CHUNK];
 
-        Scratch fit(int cols, int batch) {
+        Scratch fit(int cols, int batch, boolean bf16) {
             if (b.length < batch * cols) b = new float[batch * cols];
             if (rows.length < 4 * cols) rows = new float[4 * cols];
+            if (bf16 && pairs.length < batch * cols) pairs = new float[batch * cols];
             return this;
         }
     }

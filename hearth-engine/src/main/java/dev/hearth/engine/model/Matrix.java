@@ -17,8 +17,8 @@ import java.nio.ByteOrder;
  * {@code dev.hearth.engine.tensor.Matrix} are not used here). The rows are shared out over the
  * {@link WorkerPool#shared() worker pool}. Q8_0, Q5_0, Q4_0 (repacked order), Q4_K and Q6_K weights are copied at load
  * into a {@link Repacked} layout, one vector lane per row, whose kernels advance 32 rows at once; the other types
- * {@link VectorDots} covers run its per-row Vector API kernels, F32 and F16 {@link DenseDots}, the rest the scalar code
- * here and in {@link GgmlDots}: the same order of float operations in every case (bit-identical results).
+ * {@link VectorDots} covers run its per-row Vector API kernels, F32, F16 and BF16 {@link DenseDots}, the rest the
+ * scalar code here and in {@link GgmlDots}: the same order of float operations in every case (bit-identical results).
  *
  * <p>F32, F16 and BF16 rows are summed in the order of the llama.cpp build that produced the fixtures (AVX-512):
  * llamafile's tinyBLAS for two or more input rows and a multiple of 4 weight rows (one 16-lane accumulator per

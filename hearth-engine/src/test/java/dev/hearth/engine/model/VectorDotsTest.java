@@ -26,7 +26,8 @@ class VectorDotsTest {
             "Q5_K, 21, 512", "Q5_K, 48, 1280", "Q3_K, 16, 256", "F16, 20, 96", "F32, 16, 80",
             // DenseDots: rows in fours and left over, a tail after the last 64-value step, rows longer than a chunk,
             // no whole step at all; two or more input rows when the row count is not a multiple of 4
-            "F16, 37, 1000", "F16, 21, 2112", "F16, 16, 40", "F32, 37, 1000", "F32, 23, 600", "F32, 64, 320"})
+            "F16, 37, 1000", "F16, 21, 2112", "F16, 16, 40", "F32, 37, 1000", "F32, 23, 600", "F32, 64, 320",
+            "BF16, 37, 1000", "BF16, 20, 96", "BF16, 16, 40", "BF16, 64, 2112", "BF16, 21, 64"})
     void vectorEqualsScalarBitForBit(GgmlType type, int rows, int cols) {
         Random rnd = new Random(type.ordinal() * 1000L + rows * 31L + cols);
         MemorySegment w = randomWeights(type, rows, cols, rnd);
@@ -74,6 +75,14 @@ class VectorDotsTest {
         int blocks = bytes.length / type.typeSize;
         for (int b = 0; b < blocks; b++) {
             for (int f : halfFields) setHalf(bytes, b * type.typeSize + f, (float) (rnd.nextGaussian() * 0.01));
+        }
+        if (type == GgmlType.BF16) { // rounded to nearest even, some zeros
+            for (int i = 0; i < bytes.length; i += 2) {
+                int bits = rnd.nextInt(30) == 0 ? 0 : Float.floatToRawIntBits((float) rnd.nextGaussian());
+                int h = (bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16;
+                bytes[i] = (byte) h;
+                bytes[i + 1] = (byte) (h >>> 8);
+            }
         }
         if (type == GgmlType.F16) { // with some zeros and fp16 subnormals
             for (int i = 0; i < bytes.length; i += 2) {
