@@ -1,10 +1,12 @@
 package dev.hearth.engine.model;
 
 import dev.hearth.engine.tensor.GgmlType;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -47,6 +49,29 @@ class VectorDotsTest {
                 }
             }
         }
+    }
+
+    /**
+     * F16 weights holding an infinity or a NaN: the vector kernel converts those steps exactly (its fast decoding would
+     * turn them into large finite values) and gives the scalar reference's results (NaN compared as NaN).
+     */
+    @Test
+    void f16InfinityAndNaNMatchTheReference() {
+        int rows = 24, cols = 320;
+        Random rnd = new Random(5);
+        MemorySegment w = randomWeights(GgmlType.F16, rows, cols, rnd);
+        w.set(ValueLayout.JAVA_SHORT_UNALIGNED, 2L * (3 * cols + 70), (short) 0x7C00); // +inf in row 3
+        w.set(ValueLayout.JAVA_SHORT_UNALIGNED, 2L * (11 * cols + 5), (short) 0xFC00); // -inf in row 11
+        w.set(ValueLayout.JAVA_SHORT_UNALIGNED, 2L * (17 * cols + 200), (short) 0x7E00); // NaN in row 17
+        Matrix m = Matrix.of(GgmlType.F16, w, rows, cols, false);
+        float[] in = new float[cols];
+        for (int i = 0; i < cols; i++) in[i] = (float) rnd.nextGaussian();
+        Activations x = new Activations(cols).set(in, 0, 1);
+        float[] fast = new float[rows], reference = new float[rows];
+        m.multiply(x, fast, true);
+        m.multiply(x, reference, false);
+        assertTrue(Float.isInfinite(reference[3]) && Float.isInfinite(reference[11]) && Float.isNaN(reference[17]));
+        for (int r = 0; r < rows; r++) assertEquals(Float.valueOf(reference[r]), Float.valueOf(fast[r]), "row " + r);
     }
 
     /** The load-time memory estimate ({@link Model#memoryBytes}) counts exactly what the copies add. */
