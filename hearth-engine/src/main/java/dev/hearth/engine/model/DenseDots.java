@@ -30,12 +30,12 @@ final class DenseDots {
     private static final VectorSpecies<Float> F512 = FloatVector.SPECIES_512;
     private static final VectorSpecies<Integer> I512 = IntVector.SPECIES_512;
     private static final VectorSpecies<Short> S256 = ShortVector.SPECIES_256;
-    private static final java.nio.ByteOrder LE = java.nio.ByteOrder.LITTLE_ENDIAN;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final short ABS = 0x7FFF, INF = 0x7C00;
-    /** Sign, exponent and mantissa of a half moved down 3 bits in a float's top half (see {@link #half}). */
+    /** Sign, exponent and mantissa of a half moved down 3 bits in a float's top half (see {@link #f16Two}). */
     private static final int HALF_BITS = 0x8FFFE000;
-    private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
     /** Values {@link #chains} takes from each row in turn: finer turns keep the runs streaming (F16 2 KiB: 5 GB/s, 512 B: 7.5). */
     private static final int CHUNK = 256;
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -51,7 +51,7 @@ final class DenseDots {
     static void rows(Matrix m, Activations x, float[] y, int from, int to) {
         int cols = m.cols, rows = m.rows, batch = x.batch();
         boolean f16 = m.type == GgmlType.F16;
-        Scratch s = SCRATCH.get().fit(cols, batch, m.type == GgmlType.BF16);
+        Scratch s = SCRATCH.get().fit(cols, batch, m.type);
         if (m.type == GgmlType.BF16) {
             Bf16Dots.rows(m, x, y, from, to, s);
             return;
@@ -216,14 +216,16 @@ final class DenseDots {
         float[] b = new float[0], rows = new float[0], acc = new float[256], lanes = new float[16], lanes64 = new float[64];
         /** BF16: each 32 input values' odd and even elements, 16 of each in turn. */
         float[] pairs = new float[0];
+        /** F16: the input times 2^112 ({@link #f16Two}). */
         float[] scaled = new float[0];
         short[] halves = new short[CHUNK];
 
-        Scratch fit(int cols, int batch, boolean bf16) {
+        /** Room for {@code batch} input rows of {@code cols} values, and the forms of the input this weight type reads. */
+        Scratch fit(int cols, int batch, GgmlType type) {
             if (b.length < batch * cols) b = new float[batch * cols];
             if (rows.length < 4 * cols) rows = new float[4 * cols];
-            if (bf16 && pairs.length < batch * cols) pairs = new float[batch * cols];
-            if (scaled.length < batch * cols) scaled = new float[batch * cols];
+            if (type == GgmlType.BF16 && pairs.length < batch * cols) pairs = new float[batch * cols];
+            if (type == GgmlType.F16 && scaled.length < batch * cols) scaled = new float[batch * cols];
             return this;
         }
     }

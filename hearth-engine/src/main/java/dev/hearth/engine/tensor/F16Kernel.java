@@ -238,9 +238,7 @@ final class F16Kernel implements MatrixKernel {
                 a0 = v.lanewise(LSHL, 16).lanewise(ASHR, 3).and(HALF_BITS).reinterpretAsFloats().fma(FloatVector.fromArray(F512, x, xi), a0);
                 a1 = v.lanewise(ASHR, 3).and(HALF_BITS).reinterpretAsFloats().fma(FloatVector.fromArray(F512, x, xi + 16), a1);
             }
-            float s = a0.add(a1).add(a2.add(a3)).reduceLanes(ADD);
-            for (int i = runs * 32; i < cols; i++) s += Float.float16ToFloat(row.get(HALF, 2L * i)) * x[xo + i];
-            y[yo + r] = s;
+            y[yo + r] = tail(row, runs, cols, x, xo, a0.add(a1).add(a2.add(a3)).reduceLanes(ADD));
         }
     }
 
